@@ -1,0 +1,202 @@
+//! `zooscope sim`: run the simulator natively and print what happened.
+
+use crate::server::message::ServerId;
+use crate::sim::{SimConfig, Simulation};
+use crate::time::VirtualTime;
+use clap::Args;
+use std::io::Write;
+use std::str::FromStr;
+
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// Number of servers in the ensemble.
+    #[arg(long, default_value_t = 3)]
+    servers: u64,
+    /// Seed for every random choice in the run; the same seed gives the same trace.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// How long to run, in virtual milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    millis: u64,
+    /// ZooKeeper's tickTime, in milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    tick_ms: u64,
+    /// Crash a server at a virtual time, as ID@MS (repeatable).
+    #[arg(long, value_name = "ID@MS")]
+    crash: Vec<ServerAt>,
+    /// Restart a crashed server at a virtual time, as ID@MS (repeatable).
+    #[arg(long, value_name = "ID@MS")]
+    restart: Vec<ServerAt>,
+    /// Print only the summary, not every trace event.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// A server id and a virtual time, written `ID@MS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerAt {
+    server: ServerId,
+    at_ms: u64,
+}
+
+impl FromStr for ServerAt {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (server, at_ms) = text
+            .split_once('@')
+            .ok_or_else(|| format!("expected ID@MS, for example 2@5000, got {text:?}"))?;
+        let server = server
+            .parse()
+            .map_err(|_| format!("server id {server:?} is not a number"))?;
+        let at_ms = at_ms
+            .parse()
+            .map_err(|_| format!("time {at_ms:?} is not a number of milliseconds"))?;
+        Ok(ServerAt { server, at_ms })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Fault {
+    Crash,
+    Restart,
+}
+
+pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), String> {
+    let config = SimConfig {
+        servers: args.servers,
+        seed: args.seed,
+        tick_ms: args.tick_ms,
+        ..SimConfig::default()
+    };
+    let mut sim = Simulation::new(config).map_err(|e| e.to_string())?;
+    let mut faults: Vec<(u64, Fault, ServerId)> = args
+        .crash
+        .iter()
+        .map(|c| (c.at_ms, Fault::Crash, c.server))
+        .chain(
+            args.restart
+                .iter()
+                .map(|r| (r.at_ms, Fault::Restart, r.server)),
+        )
+        .collect();
+    faults.sort();
+    for &(_, _, server) in &faults {
+        if server == 0 || server > args.servers {
+            return Err(format!(
+                "server {server} does not exist: servers are numbered 1 to {}",
+                args.servers
+            ));
+        }
+    }
+
+    let write_error = |e: std::io::Error| e.to_string();
+    let mut printed = 0;
+    let mut print_new_events = |sim: &Simulation, out: &mut dyn Write| -> Result<(), String> {
+        if !args.quiet {
+            for event in &sim.trace()[printed..] {
+                writeln!(out, "{event}").map_err(write_error)?;
+            }
+        }
+        printed = sim.trace().len();
+        Ok(())
+    };
+    for (at_ms, fault, server) in faults.into_iter().filter(|f| f.0 <= args.millis) {
+        sim.run_until(VirtualTime::from_millis(at_ms));
+        match fault {
+            Fault::Crash => sim.crash(server),
+            Fault::Restart => sim.restart(server),
+        };
+        print_new_events(&sim, out)?;
+    }
+    sim.run_until(VirtualTime::from_millis(args.millis));
+    print_new_events(&sim, out)?;
+
+    writeln!(out, "--").map_err(write_error)?;
+    for status in sim.servers() {
+        let state = match status.reach {
+            Some(reach) => format!("up, reach {reach}, hears {:?}", status.peers_alive),
+            None => "down".to_string(),
+        };
+        writeln!(out, "server {}: {state}", status.id).map_err(write_error)?;
+    }
+    writeln!(
+        out,
+        "virtual time {}, {} steps, {} messages delivered, {} trace events",
+        sim.now(),
+        sim.steps_taken(),
+        sim.messages_delivered(),
+        sim.trace().len()
+    )
+    .map_err(write_error)?;
+    writeln!(out, "trace hash {:016x}", sim.trace_hash()).map_err(write_error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: SimArgs,
+    }
+
+    fn run_with(argv: &[&str]) -> Result<String, String> {
+        let wrapper = Wrapper::try_parse_from(std::iter::once("sim").chain(argv.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        run(&wrapper.args, &mut out)?;
+        Ok(String::from_utf8(out).expect("output is UTF-8"))
+    }
+
+    #[test]
+    fn prints_trace_then_summary_with_hash() {
+        let out = run_with(&["--seed", "7", "--millis", "5000"]).unwrap();
+        assert!(out.starts_with("0.000s server 1: booted"));
+        assert!(out.contains("server 3: up, reach QUORUM, hears [1, 2]"));
+        assert!(out.lines().last().unwrap().starts_with("trace hash "));
+    }
+
+    #[test]
+    fn crash_flag_takes_a_server_down_at_its_time() {
+        let out = run_with(&["--quiet", "--crash", "2@3000", "--millis", "9000"]).unwrap();
+        assert!(out.contains("server 2: down"));
+        assert!(out.contains("server 1: up, reach QUORUM, hears [3]"));
+    }
+
+    #[test]
+    fn restart_flag_brings_a_server_back() {
+        let out = run_with(&[
+            "--quiet",
+            "--crash",
+            "2@3000",
+            "--restart",
+            "2@6000",
+            "--millis",
+            "12000",
+        ])
+        .unwrap();
+        assert!(out.contains("server 2: up, reach QUORUM, hears [1, 3]"));
+    }
+
+    #[test]
+    fn fault_on_missing_server_is_a_clear_error() {
+        let err = run_with(&["--crash", "9@100"]).unwrap_err();
+        assert_eq!(err, "server 9 does not exist: servers are numbered 1 to 3");
+    }
+
+    #[test]
+    fn malformed_fault_is_refused_by_the_parser() {
+        let err = run_with(&["--crash", "two@100"]).unwrap_err();
+        assert!(err.contains("server id \"two\" is not a number"), "{err}");
+    }
+
+    #[test]
+    fn zero_servers_is_refused() {
+        let err = run_with(&["--servers", "0"]).unwrap_err();
+        assert_eq!(err, "an ensemble needs at least one server");
+    }
+}

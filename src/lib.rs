@@ -1,0 +1,13 @@
+//! zooscope: a ZooKeeper you can watch think.
+//!
+//! The crate is one ZooKeeper server core with two homes. Everything outside `ui` and `cli`
+//! is sans-IO and deterministic and compiles for every target; see ARCHITECTURE.md.
+
+pub mod server;
+pub mod sim;
+pub mod time;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

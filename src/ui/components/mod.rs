@@ -1,0 +1,5 @@
+//! Small presentational components, one per file.
+
+pub mod controls;
+pub mod server_card;
+pub mod timeline;
