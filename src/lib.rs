@@ -3,6 +3,8 @@
 //! The crate is one ZooKeeper server core with two homes. Everything outside `ui` and `cli`
 //! is sans-IO and deterministic and compiles for every target; see ARCHITECTURE.md.
 
+pub mod data;
+pub mod proto;
 pub mod server;
 pub mod sim;
 pub mod time;
