@@ -8,6 +8,7 @@ pub mod proto;
 pub mod server;
 pub mod sim;
 pub mod time;
+pub mod zoocfg;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -12,6 +12,7 @@ const CORE_PATHS: &[&str] = &[
     "src/server",
     "src/sim",
     "src/time.rs",
+    "src/zoocfg.rs",
 ];
 
 /// What the core must never mention, and why.
