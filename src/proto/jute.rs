@@ -335,6 +335,11 @@ impl JuteWriter {
         self.write_vector(items, |writer, item| writer.write_ustring(item));
     }
 
+    /// Bytes that are already encoded, such as an opaque body passed through.
+    pub fn write_raw(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+    }
+
     pub fn write_record<R: Record>(&mut self, record: &R) {
         record.encode(self);
     }
