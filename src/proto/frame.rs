@@ -130,7 +130,9 @@ const LENGTH_PREFIX: usize = 4;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DecoderState {
     /// No frame yet: on a server, the first four bytes may be a four-letter word.
-    AwaitingFirstFrame { four_letter_words: bool },
+    AwaitingFirstFrame {
+        four_letter_words: bool,
+    },
     Framing,
     /// A four-letter word was read: later bytes are ignored.
     FourLetterWordRead,
@@ -260,7 +262,11 @@ impl FrameDecoder {
 /// A payload with its length prefix, ready to send.
 pub fn encode_frame(payload: &[u8]) -> Vec<u8> {
     let mut frame = Vec::with_capacity(LENGTH_PREFIX + payload.len());
-    frame.extend_from_slice(&i32::try_from(payload.len()).unwrap_or(i32::MAX).to_be_bytes());
+    frame.extend_from_slice(
+        &i32::try_from(payload.len())
+            .unwrap_or(i32::MAX)
+            .to_be_bytes(),
+    );
     frame.extend_from_slice(payload);
     frame
 }
@@ -287,7 +293,12 @@ mod tests {
     #[test]
     fn frames_split_across_chunks_are_reassembled() {
         let mut decoder = FrameDecoder::for_server(DEFAULT_MAX_FRAME_LENGTH);
-        let bytes = [encode_frame(b"hello"), encode_frame(b""), encode_frame(b"xy")].concat();
+        let bytes = [
+            encode_frame(b"hello"),
+            encode_frame(b""),
+            encode_frame(b"xy"),
+        ]
+        .concat();
         decoder.push(&bytes[..2]);
         assert_eq!(decoder.next_frame(), Ok(None));
         decoder.push(&bytes[2..7]);
@@ -420,7 +431,10 @@ mod tests {
         decoder.push(&chunk);
         let frames = drain(&mut decoder).unwrap();
         assert_eq!(frames.len(), count as usize);
-        assert_eq!(frames.last(), Some(&Frame::Message((count - 1).to_be_bytes().to_vec())));
+        assert_eq!(
+            frames.last(),
+            Some(&Frame::Message((count - 1).to_be_bytes().to_vec()))
+        );
     }
 
     /// Frames encoded back to back, some of them empty.

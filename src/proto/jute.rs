@@ -60,10 +60,16 @@ impl fmt::Display for DecodeError {
                 write!(f, "string at offset {offset} is not valid UTF-8")
             }
             DecodeError::InvalidMultiOpType(op_type) => {
-                write!(f, "operation type {op_type} cannot appear in a multi request")
+                write!(
+                    f,
+                    "operation type {op_type} cannot appear in a multi request"
+                )
             }
             DecodeError::InvalidMultiResultType(result_type) => {
-                write!(f, "result type {result_type} cannot appear in a multi response")
+                write!(
+                    f,
+                    "result type {result_type} cannot appear in a multi response"
+                )
             }
             DecodeError::TrailingBytes { count, offset } => {
                 write!(f, "{count} unexpected trailing bytes at offset {offset}")
@@ -395,7 +401,10 @@ mod tests {
         assert_eq!(reader.read_vector(JuteReader::read_int), Ok(None));
         let mut reader = JuteReader::new(&minus_one);
         assert_eq!(reader.read_string(), Ok(String::new()));
-        assert_eq!(reader.read_vector_or_empty(JuteReader::read_int), Ok(vec![]));
+        assert_eq!(
+            reader.read_vector_or_empty(JuteReader::read_int),
+            Ok(vec![])
+        );
     }
 
     #[test]
@@ -446,7 +455,10 @@ mod tests {
             remaining: 3,
         };
         assert_eq!(JuteReader::new(&bytes).read_buffer(), Err(expected.clone()));
-        assert_eq!(JuteReader::new(&bytes).read_ustring(), Err(expected.clone()));
+        assert_eq!(
+            JuteReader::new(&bytes).read_ustring(),
+            Err(expected.clone())
+        );
         assert_eq!(
             JuteReader::new(&bytes).read_vector(JuteReader::read_bool),
             Err(expected)

@@ -154,13 +154,13 @@ mod field_codec {
     pub fn read_bool(reader: &mut JuteReader<'_>) -> Result<bool, DecodeError> {
         reader.read_bool()
     }
-    pub fn string(writer: &mut JuteWriter, value: &String) {
+    pub fn string(writer: &mut JuteWriter, value: &str) {
         writer.write_ustring(value);
     }
     pub fn read_string(reader: &mut JuteReader<'_>) -> Result<String, DecodeError> {
         reader.read_string()
     }
-    pub fn buffer(writer: &mut JuteWriter, value: &Vec<u8>) {
+    pub fn buffer(writer: &mut JuteWriter, value: &[u8]) {
         writer.write_buffer(value);
     }
     pub fn read_buffer(reader: &mut JuteReader<'_>) -> Result<Vec<u8>, DecodeError> {
@@ -172,13 +172,13 @@ mod field_codec {
     pub fn read_data(reader: &mut JuteReader<'_>) -> Result<Option<Vec<u8>>, DecodeError> {
         reader.read_buffer()
     }
-    pub fn acl(writer: &mut JuteWriter, value: &Vec<Acl>) {
+    pub fn acl(writer: &mut JuteWriter, value: &[Acl]) {
         write_acl_list(writer, value);
     }
     pub fn read_acl(reader: &mut JuteReader<'_>) -> Result<Vec<Acl>, DecodeError> {
         read_acl_list(reader)
     }
-    pub fn strings(writer: &mut JuteWriter, value: &Vec<String>) {
+    pub fn strings(writer: &mut JuteWriter, value: &[String]) {
         writer.write_string_vector(value);
     }
     pub fn read_strings(reader: &mut JuteReader<'_>) -> Result<Vec<String>, DecodeError> {
@@ -190,7 +190,7 @@ mod field_codec {
     pub fn read_stat(reader: &mut JuteReader<'_>) -> Result<Stat, DecodeError> {
         reader.read_record()
     }
-    pub fn client_infos(writer: &mut JuteWriter, value: &Vec<ClientInfo>) {
+    pub fn client_infos(writer: &mut JuteWriter, value: &[ClientInfo]) {
         writer.write_vector(value, |writer, info| writer.write_record(info));
     }
     pub fn read_client_infos(reader: &mut JuteReader<'_>) -> Result<Vec<ClientInfo>, DecodeError> {
@@ -271,6 +271,17 @@ impl Record for ConnectResponse {
     }
 }
 
+/// Decodes the handshake frame's payload. Bytes after the optional read-only flag are ignored,
+/// as the Java server ignores them.
+pub fn decode_connect_request(payload: &[u8]) -> Result<ConnectRequest, DecodeError> {
+    ConnectRequest::decode(&mut JuteReader::new(payload))
+}
+
+/// Decodes the server's answer to the handshake, ignoring any bytes after the read-only flag.
+pub fn decode_connect_response(payload: &[u8]) -> Result<ConnectResponse, DecodeError> {
+    ConnectResponse::decode(&mut JuteReader::new(payload))
+}
+
 fn read_optional_flag(reader: &mut JuteReader<'_>) -> Result<Option<bool>, DecodeError> {
     if reader.is_empty() {
         Ok(None)
@@ -300,6 +311,11 @@ jute_record! {
         err: i32 => int / read_int,
     }
 }
+
+// Headers are small plain values, handy to copy around.
+impl Copy for RequestHeader {}
+impl Copy for ReplyHeader {}
+impl Copy for MultiHeader {}
 
 impl ReplyHeader {
     /// The header of a watch notification: xid -1 and, in 3.8, zxid -1.
@@ -711,17 +727,19 @@ impl MultiOpResult {
         reader: &mut JuteReader<'_>,
     ) -> Result<MultiOpResult, DecodeError> {
         let invalid = DecodeError::InvalidMultiResultType(result_type);
-        Ok(match OpCode::from_code(result_type).ok_or(invalid.clone())? {
-            OpCode::Create => MultiOpResult::Create(reader.read_record()?),
-            OpCode::Create2 => MultiOpResult::Create2(reader.read_record()?),
-            OpCode::Delete => MultiOpResult::Delete,
-            OpCode::SetData => MultiOpResult::SetData(reader.read_record()?),
-            OpCode::Check => MultiOpResult::Check,
-            OpCode::GetChildren => MultiOpResult::GetChildren(reader.read_record()?),
-            OpCode::GetData => MultiOpResult::GetData(reader.read_record()?),
-            OpCode::Error => MultiOpResult::Error(reader.read_record()?),
-            _ => return Err(invalid),
-        })
+        Ok(
+            match OpCode::from_code(result_type).ok_or(invalid.clone())? {
+                OpCode::Create => MultiOpResult::Create(reader.read_record()?),
+                OpCode::Create2 => MultiOpResult::Create2(reader.read_record()?),
+                OpCode::Delete => MultiOpResult::Delete,
+                OpCode::SetData => MultiOpResult::SetData(reader.read_record()?),
+                OpCode::Check => MultiOpResult::Check,
+                OpCode::GetChildren => MultiOpResult::GetChildren(reader.read_record()?),
+                OpCode::GetData => MultiOpResult::GetData(reader.read_record()?),
+                OpCode::Error => MultiOpResult::Error(reader.read_record()?),
+                _ => return Err(invalid),
+            },
+        )
     }
 }
 
@@ -789,7 +807,10 @@ pub enum Request {
     CloseSession,
     /// An op code that no client request uses, or that this crate does not know. ZooKeeper
     /// answers it with Unimplemented (-6) and closes the connection.
-    Unknown { op_code: i32, body: Vec<u8> },
+    Unknown {
+        op_code: i32,
+        body: Vec<u8>,
+    },
 }
 
 impl Request {
@@ -881,9 +902,7 @@ impl Request {
             Request::Check(body) => writer.write_record(body),
             Request::Multi(ops) | Request::MultiRead(ops) => encode_multi_ops(writer, ops),
             Request::Reconfig(body) => writer.write_record(body),
-            Request::CheckWatches(body) | Request::RemoveWatches(body) => {
-                writer.write_record(body)
-            }
+            Request::CheckWatches(body) | Request::RemoveWatches(body) => writer.write_record(body),
             Request::AddWatch(body) => writer.write_record(body),
             Request::SetWatches(body) => writer.write_record(body),
             Request::SetWatches2(body) => writer.write_record(body),
@@ -1050,7 +1069,10 @@ impl Response {
         }
     }
 
-    fn decode(kind: ResponseKind, reader: &mut JuteReader<'_>) -> Result<Option<Response>, DecodeError> {
+    fn decode(
+        kind: ResponseKind,
+        reader: &mut JuteReader<'_>,
+    ) -> Result<Option<Response>, DecodeError> {
         Ok(Some(match kind {
             ResponseKind::None => return Ok(None),
             ResponseKind::Path => Response::Path(reader.read_record()?),
@@ -1113,4 +1135,913 @@ pub fn decode_reply(
     let body = Response::decode(kind, &mut reader)?;
     reader.expect_end()?;
     Ok((header, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::types::perms;
+    use proptest::prelude::*;
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn open_create(path: &str, data: Option<&[u8]>) -> CreateRequest {
+        CreateRequest {
+            path: path.to_string(),
+            data: data.map(<[u8]>::to_vec),
+            acl: Acl::open_unsafe(),
+            flags: 0,
+        }
+    }
+
+    // -- Hand-computed layouts ------------------------------------------------------------
+
+    #[test]
+    fn stat_is_68_bytes_in_jute_field_order() {
+        let stat = Stat {
+            czxid: 1,
+            mzxid: 2,
+            ctime: 3,
+            mtime: 4,
+            version: 5,
+            cversion: 6,
+            aversion: 7,
+            ephemeral_owner: 8,
+            data_length: 9,
+            num_children: 10,
+            pzxid: 11,
+        };
+        let expected = hex(concat!(
+            "0000000000000001",
+            "0000000000000002",
+            "0000000000000003",
+            "0000000000000004",
+            "00000005",
+            "00000006",
+            "00000007",
+            "0000000000000008",
+            "00000009",
+            "0000000a",
+            "000000000000000b",
+        ));
+        assert_eq!(expected.len(), 68);
+        assert_eq!(stat.to_bytes(), expected);
+        assert_eq!(Stat::from_bytes(&expected), Ok(stat));
+    }
+
+    #[test]
+    fn acl_is_perms_then_scheme_then_id() {
+        let acl = Acl {
+            perms: perms::READ,
+            id: Id::new("ip", "10.0.0.1"),
+        };
+        assert_eq!(
+            acl.to_bytes(),
+            hex("00000001000000026970000000083130 2e302e302e31"
+                .replace(' ', "")
+                .as_str())
+        );
+    }
+
+    #[test]
+    fn create_with_null_data_differs_from_empty_data() {
+        let null = encode_request(1, &Request::Create(open_create("/a", None)));
+        let empty = encode_request(1, &Request::Create(open_create("/a", Some(b""))));
+        assert_eq!(&null[14..18], &[0xff, 0xff, 0xff, 0xff]);
+        assert_eq!(&empty[14..18], &[0, 0, 0, 0]);
+        let (_, decoded) = decode_request(&null).unwrap();
+        assert_eq!(decoded, Request::Create(open_create("/a", None)));
+    }
+
+    #[test]
+    fn failed_reply_carries_no_body() {
+        let header = ReplyHeader {
+            xid: 4,
+            zxid: Zxid(15),
+            err: ErrorCode::NoNode.code(),
+        };
+        let body = Response::Stat(StatResponse {
+            stat: Stat::default(),
+        });
+        let payload = encode_reply(&header, Some(&body));
+        assert_eq!(payload, hex("00000004000000000000000fffffff9b"));
+        assert_eq!(
+            decode_reply(&payload, ResponseKind::Stat),
+            Ok((header, None))
+        );
+        assert_eq!(header.error_code(), Some(ErrorCode::NoNode));
+    }
+
+    #[test]
+    fn reply_decoded_with_the_wrong_kind_reports_trailing_bytes() {
+        let header = ReplyHeader {
+            xid: 1,
+            zxid: Zxid(2),
+            err: 0,
+        };
+        let payload = encode_reply(
+            &header,
+            Some(&Response::Create2(Create2Response {
+                path: "/a".into(),
+                stat: Stat::default(),
+            })),
+        );
+        assert_eq!(
+            decode_reply(&payload, ResponseKind::Path),
+            Err(DecodeError::TrailingBytes {
+                count: 68,
+                offset: 22
+            })
+        );
+    }
+
+    #[test]
+    fn multi_request_ends_with_the_terminator_header() {
+        let payload = encode_request(
+            3,
+            &Request::Multi(vec![MultiOp::Check(CheckVersionRequest {
+                path: "/".into(),
+                version: 2,
+            })]),
+        );
+        assert_eq!(
+            payload,
+            hex(concat!(
+                "00000003",
+                "0000000e",
+                "0000000d00ffffffff",
+                "000000012f",
+                "00000002",
+                "ffffffff01ffffffff",
+            ))
+        );
+    }
+
+    #[test]
+    fn multi_op_of_a_type_that_cannot_be_batched_is_rejected() {
+        let payload = hex(concat!(
+            "00000001",
+            "0000000e",
+            "0000000300ffffffff",
+            "000000012f00",
+            "ffffffff01ffffffff",
+        ));
+        assert_eq!(
+            decode_request(&payload),
+            Err(DecodeError::InvalidMultiOpType(3))
+        );
+    }
+
+    #[test]
+    fn unknown_op_code_is_kept_with_its_body() {
+        let payload = hex("0000000100000032abcd");
+        assert_eq!(
+            decode_request(&payload),
+            Ok((
+                RequestHeader {
+                    xid: 1,
+                    op_code: 50
+                },
+                Request::Unknown {
+                    op_code: 50,
+                    body: vec![0xab, 0xcd]
+                }
+            ))
+        );
+        assert_eq!(
+            encode_request(
+                1,
+                &Request::Unknown {
+                    op_code: 50,
+                    body: vec![0xab, 0xcd]
+                }
+            ),
+            payload
+        );
+    }
+
+    #[test]
+    fn truncated_request_body_is_an_error() {
+        let mut payload = encode_request(
+            7,
+            &Request::SetData(SetDataRequest {
+                path: "/a".into(),
+                data: Some(b"abc".to_vec()),
+                version: 1,
+            }),
+        );
+        payload.truncate(payload.len() - 2);
+        assert_eq!(
+            decode_request(&payload),
+            Err(DecodeError::Truncated {
+                needed: 4,
+                offset: 21,
+                available: 2
+            })
+        );
+    }
+
+    #[test]
+    fn watcher_event_helper_uses_wire_codes() {
+        let event = WatcherEvent::new(EventType::NodeDeleted, KeeperState::SyncConnected, "/x");
+        assert_eq!((event.event_type, event.state), (2, 3));
+    }
+
+    // -- Frames captured from Apache ZooKeeper 3.8.0 --------------------------------------
+    //
+    // Recorded with a Python socket client against a standalone 3.8.0 server; each payload is
+    // a frame without its length prefix.
+
+    const CONNECT_REQUEST: &str =
+        "000000000000000000000000000075300000000000000000000000100000000000000000000000000000000000";
+    const CONNECT_RESPONSE: &str =
+        "000000000000753001000010c825000500000010905aaa4b8ad7ef5cc11c69e3e590b4a600";
+    const CONNECT_RESPONSE_WITHOUT_READ_ONLY: &str =
+        "000000000000753001000010c8250004000000107d39b04bea8b1018ccd901b81208a0d9";
+    const GET_DATA_OF_NULL_DATA_RESPONSE: &str = concat!(
+        "00000003000000000000000f00000000ffffffff000000000000000e000000000000000e",
+        "000001a20140fc7b000001a20140fc7b0000000000000000000000000000000000000000",
+        "0000000000000000000000000000000e",
+    );
+    const MULTI_WITH_FAILED_OP_REQUEST: &str = concat!(
+        "000000050000000e0000000100ffffffff000000082f70726f746f2d6300000000000000",
+        "010000001f00000005776f726c6400000006616e796f6e65000000000000000200ffffff",
+        "ff000000052f6e6f7065ffffffff0000000500ffffffff000000082f70726f746f2d6200",
+        "0000017affffffffffffffff01ffffffff"
+    );
+    const MULTI_WITH_FAILED_OP_RESPONSE: &str = concat!(
+        "00000005000000000000001000000000ffffffff000000000000000000ffffffff00ffff",
+        "ff9bffffff9bffffffff00fffffffefffffffeffffffff01ffffffff"
+    );
+    const DATA_CHANGED_NOTIFICATION: &str =
+        "ffffffffffffffffffffffff000000000000000300000003000000082f70726f746f2d61";
+    const MULTI_READ_REQUEST: &str = concat!(
+        "00000008000000160000000400ffffffff000000082f70726f746f2d6200000000080",
+        "0ffffffff000000052f6e6f706500ffffffff01ffffffff"
+    );
+    const MULTI_READ_RESPONSE: &str = concat!(
+        "000000080000000000000011000000000000000400000000000000000278790000000000",
+        "00000f000000000000000f000001a20140fc7d000001a20140fc7d000000000000000000",
+        "00000000000000000000000000000200000000000000000000000fffffffff00ffffff9b",
+        "ffffff9bffffffff01ffffffff"
+    );
+
+    fn captured_stat_of_proto_b() -> Stat {
+        Stat {
+            czxid: 0xf,
+            mzxid: 0xf,
+            ctime: 0x1a2_0140_fc7d,
+            mtime: 0x1a2_0140_fc7d,
+            version: 0,
+            cversion: 0,
+            aversion: 0,
+            ephemeral_owner: 0,
+            data_length: 2,
+            num_children: 0,
+            pzxid: 0xf,
+        }
+    }
+
+    #[test]
+    fn real_connect_request_with_read_only_flag() {
+        let bytes = hex(CONNECT_REQUEST);
+        let request = ConnectRequest::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            request,
+            ConnectRequest {
+                protocol_version: 0,
+                last_zxid_seen: Zxid(0),
+                timeout_ms: 30_000,
+                session_id: 0,
+                passwd: vec![0; 16],
+                read_only: Some(false),
+            }
+        );
+        assert_eq!(request.to_bytes(), bytes);
+    }
+
+    #[test]
+    fn connect_request_without_read_only_flag_stays_without() {
+        let bytes = hex(CONNECT_REQUEST);
+        let old_client = &bytes[..bytes.len() - 1];
+        let request = ConnectRequest::from_bytes(old_client).unwrap();
+        assert_eq!(request.read_only, None);
+        assert_eq!(request.to_bytes(), old_client);
+    }
+
+    #[test]
+    fn bytes_after_the_read_only_flag_are_ignored_by_the_handshake_decoders() {
+        let mut bytes = hex(CONNECT_REQUEST);
+        bytes.extend_from_slice(&[1, 2, 3]);
+        assert_eq!(
+            decode_connect_request(&bytes).map(|request| request.read_only),
+            Ok(Some(false))
+        );
+        assert!(matches!(
+            ConnectRequest::from_bytes(&bytes),
+            Err(DecodeError::TrailingBytes { count: 3, .. })
+        ));
+        let mut bytes = hex(CONNECT_RESPONSE);
+        bytes.push(9);
+        assert_eq!(
+            decode_connect_response(&bytes).map(|response| response.read_only),
+            Ok(Some(false))
+        );
+    }
+
+    #[test]
+    fn real_connect_responses_echo_the_read_only_flag_only_when_asked() {
+        let with_flag = hex(CONNECT_RESPONSE);
+        let response = ConnectResponse::from_bytes(&with_flag).unwrap();
+        assert_eq!(response.timeout_ms, 30_000);
+        assert_eq!(response.session_id, 0x0100_0010_c825_0005);
+        assert_eq!(response.passwd.len(), 16);
+        assert_eq!(response.read_only, Some(false));
+        assert_eq!(response.to_bytes(), with_flag);
+
+        let without_flag = hex(CONNECT_RESPONSE_WITHOUT_READ_ONLY);
+        let response = ConnectResponse::from_bytes(&without_flag).unwrap();
+        assert_eq!(response.read_only, None);
+        assert_eq!(response.to_bytes(), without_flag);
+    }
+
+    #[test]
+    fn real_get_data_of_a_node_created_with_null_data_returns_null() {
+        let bytes = hex(GET_DATA_OF_NULL_DATA_RESPONSE);
+        let (header, body) = decode_reply(&bytes, ResponseKind::Data).unwrap();
+        assert_eq!(header.zxid, Zxid(0xf));
+        let Some(Response::Data(data)) = &body else {
+            panic!("expected a getData body, got {body:?}");
+        };
+        assert_eq!(data.data, None);
+        assert_eq!(data.stat.data_length, 0);
+        assert_eq!(encode_reply(&header, body.as_ref()), bytes);
+    }
+
+    #[test]
+    fn real_multi_with_a_failed_op_round_trips() {
+        let request_bytes = hex(MULTI_WITH_FAILED_OP_REQUEST);
+        let (header, request) = decode_request(&request_bytes).unwrap();
+        let expected_ops = vec![
+            MultiOp::Create(open_create("/proto-c", Some(b""))),
+            MultiOp::Delete(DeleteRequest {
+                path: "/nope".into(),
+                version: -1,
+            }),
+            MultiOp::SetData(SetDataRequest {
+                path: "/proto-b".into(),
+                data: Some(b"z".to_vec()),
+                version: -1,
+            }),
+        ];
+        assert_eq!(request, Request::Multi(expected_ops));
+        assert_eq!(encode_request(header.xid, &request), request_bytes);
+
+        let response_bytes = hex(MULTI_WITH_FAILED_OP_RESPONSE);
+        let (reply_header, body) = decode_reply(&response_bytes, ResponseKind::Multi).unwrap();
+        assert_eq!(reply_header.err, 0);
+        let error = |err| MultiOpResult::Error(ErrorResponse { err });
+        assert_eq!(
+            body,
+            Some(Response::Multi(MultiResponse {
+                results: vec![error(0), error(-101), error(-2)]
+            }))
+        );
+        assert_eq!(encode_reply(&reply_header, body.as_ref()), response_bytes);
+    }
+
+    #[test]
+    fn real_multi_read_fails_each_op_on_its_own() {
+        let request_bytes = hex(MULTI_READ_REQUEST);
+        let (header, request) = decode_request(&request_bytes).unwrap();
+        let watchless = |p: &str| PathWatchRequest {
+            path: p.into(),
+            watch: false,
+        };
+        assert_eq!(
+            request,
+            Request::MultiRead(vec![
+                MultiOp::GetData(watchless("/proto-b")),
+                MultiOp::GetChildren(watchless("/nope")),
+            ])
+        );
+        assert_eq!(encode_request(header.xid, &request), request_bytes);
+
+        let response_bytes = hex(MULTI_READ_RESPONSE);
+        let (reply_header, body) = decode_reply(&response_bytes, ResponseKind::Multi).unwrap();
+        assert_eq!(
+            body,
+            Some(Response::Multi(MultiResponse {
+                results: vec![
+                    MultiOpResult::GetData(GetDataResponse {
+                        data: Some(b"xy".to_vec()),
+                        stat: captured_stat_of_proto_b(),
+                    }),
+                    MultiOpResult::Error(ErrorResponse { err: -101 }),
+                ]
+            }))
+        );
+        assert_eq!(encode_reply(&reply_header, body.as_ref()), response_bytes);
+    }
+
+    #[test]
+    fn real_notification_has_xid_and_zxid_minus_one() {
+        let bytes = hex(DATA_CHANGED_NOTIFICATION);
+        let header = decode_reply_header(&bytes).unwrap();
+        assert_eq!(header, ReplyHeader::notification());
+        let event = WatcherEvent::new(
+            EventType::NodeDataChanged,
+            KeeperState::SyncConnected,
+            "/proto-a",
+        );
+        assert_eq!(
+            decode_reply(&bytes, ResponseKind::Notification),
+            Ok((header, Some(Response::Notification(event.clone()))))
+        );
+        assert_eq!(encode_notification(&event), bytes);
+    }
+
+    #[test]
+    fn real_ping_who_am_i_and_add_watch_exchanges() {
+        assert_eq!(
+            decode_request(&hex("fffffffe0000000b")),
+            Ok((
+                RequestHeader {
+                    xid: PING_XID,
+                    op_code: 11
+                },
+                Request::Ping
+            ))
+        );
+        let ping_reply = hex("fffffffe000000000000001100000000");
+        assert_eq!(
+            decode_reply(&ping_reply, ResponseKind::None),
+            Ok((
+                ReplyHeader {
+                    xid: PING_XID,
+                    zxid: Zxid(0x11),
+                    err: 0
+                },
+                None
+            ))
+        );
+
+        assert_eq!(encode_request(9, &Request::WhoAmI), hex("000000090000006b"));
+        let who_am_i =
+            hex("0000000900000000000000110000000000000001000000026970000000093132372e302e302e31");
+        let (_, body) = decode_reply(&who_am_i, ResponseKind::WhoAmI).unwrap();
+        assert_eq!(
+            body,
+            Some(Response::WhoAmI(WhoAmIResponse {
+                client_info: vec![ClientInfo {
+                    auth_scheme: "ip".into(),
+                    user: "127.0.0.1".into()
+                }]
+            }))
+        );
+
+        let add_watch = Request::AddWatch(AddWatchRequest {
+            path: "/proto-b".into(),
+            mode: 1,
+        });
+        assert_eq!(
+            encode_request(10, &add_watch),
+            hex("0000000a0000006a000000082f70726f746f2d6200000001")
+        );
+        let (_, body) = decode_reply(
+            &hex("0000000a00000000000000110000000000000000"),
+            ResponseKind::ErrorCode,
+        )
+        .unwrap();
+        assert_eq!(body, Some(Response::ErrorCode(ErrorResponse { err: 0 })));
+    }
+
+    #[test]
+    fn trailing_bytes_after_a_request_are_ignored_like_the_real_server() {
+        // Apache ZooKeeper answered this getData (three extra bytes) normally.
+        let (_, request) =
+            decode_request(&hex("0000000700000004000000082f70726f746f2d6200010203")).unwrap();
+        assert_eq!(
+            request,
+            Request::GetData(PathWatchRequest {
+                path: "/proto-b".into(),
+                watch: false
+            })
+        );
+    }
+
+    #[test]
+    fn real_create2_reply_decodes_path_and_stat() {
+        let bytes = hex(concat!(
+            "00000002000000000000000f00000000000000082f70726f746f2d62000000000000000f",
+            "000000000000000f000001a20140fc7d000001a20140fc7d000000000000000000000000",
+            "00000000000000000000000200000000000000000000000f"
+        ));
+        let (_, body) = decode_reply(&bytes, ResponseKind::Create2).unwrap();
+        assert_eq!(
+            body,
+            Some(Response::Create2(Create2Response {
+                path: "/proto-b".into(),
+                stat: captured_stat_of_proto_b()
+            }))
+        );
+    }
+
+    // -- Property tests -------------------------------------------------------------------
+
+    fn arb_string() -> impl Strategy<Value = String> {
+        prop_oneof!["[a-z/]{0,10}", ".{0,4}"]
+    }
+
+    fn arb_data() -> impl Strategy<Value = Option<Vec<u8>>> {
+        proptest::option::of(proptest::collection::vec(any::<u8>(), 0..16))
+    }
+
+    fn arb_strings() -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec(arb_string(), 0..4)
+    }
+
+    fn arb_stat() -> impl Strategy<Value = Stat> {
+        (
+            (any::<i64>(), any::<i64>(), any::<i64>(), any::<i64>()),
+            (any::<i32>(), any::<i32>(), any::<i32>()),
+            (any::<i64>(), any::<i32>(), any::<i32>(), any::<i64>()),
+        )
+            .prop_map(
+                |(
+                    (czxid, mzxid, ctime, mtime),
+                    (version, cversion, aversion),
+                    (ephemeral_owner, data_length, num_children, pzxid),
+                )| Stat {
+                    czxid,
+                    mzxid,
+                    ctime,
+                    mtime,
+                    version,
+                    cversion,
+                    aversion,
+                    ephemeral_owner,
+                    data_length,
+                    num_children,
+                    pzxid,
+                },
+            )
+    }
+
+    fn arb_acls() -> impl Strategy<Value = Vec<Acl>> {
+        proptest::collection::vec(
+            (any::<i32>(), arb_string(), arb_string()).prop_map(|(perms, scheme, id)| Acl {
+                perms,
+                id: Id { scheme, id },
+            }),
+            0..3,
+        )
+    }
+
+    fn arb_create() -> impl Strategy<Value = CreateRequest> {
+        (arb_string(), arb_data(), arb_acls(), any::<i32>()).prop_map(|(path, data, acl, flags)| {
+            CreateRequest {
+                path,
+                data,
+                acl,
+                flags,
+            }
+        })
+    }
+
+    fn arb_create_ttl() -> impl Strategy<Value = CreateTtlRequest> {
+        (arb_create(), any::<i64>()).prop_map(|(create, ttl)| CreateTtlRequest {
+            path: create.path,
+            data: create.data,
+            acl: create.acl,
+            flags: create.flags,
+            ttl,
+        })
+    }
+
+    fn arb_path_watch() -> impl Strategy<Value = PathWatchRequest> {
+        (arb_string(), any::<bool>()).prop_map(|(path, watch)| PathWatchRequest { path, watch })
+    }
+
+    fn arb_path() -> impl Strategy<Value = PathRequest> {
+        arb_string().prop_map(|path| PathRequest { path })
+    }
+
+    fn arb_delete() -> impl Strategy<Value = DeleteRequest> {
+        (arb_string(), any::<i32>()).prop_map(|(path, version)| DeleteRequest { path, version })
+    }
+
+    fn arb_set_data() -> impl Strategy<Value = SetDataRequest> {
+        (arb_string(), arb_data(), any::<i32>()).prop_map(|(path, data, version)| SetDataRequest {
+            path,
+            data,
+            version,
+        })
+    }
+
+    fn arb_check() -> impl Strategy<Value = CheckVersionRequest> {
+        (arb_string(), any::<i32>())
+            .prop_map(|(path, version)| CheckVersionRequest { path, version })
+    }
+
+    fn arb_watch_type() -> impl Strategy<Value = WatchTypeRequest> {
+        (arb_string(), any::<i32>())
+            .prop_map(|(path, watcher_type)| WatchTypeRequest { path, watcher_type })
+    }
+
+    fn arb_multi_op() -> impl Strategy<Value = MultiOp> {
+        prop_oneof![
+            arb_create().prop_map(MultiOp::Create),
+            arb_create().prop_map(MultiOp::Create2),
+            arb_create().prop_map(MultiOp::CreateContainer),
+            arb_create_ttl().prop_map(MultiOp::CreateTtl),
+            arb_delete().prop_map(MultiOp::Delete),
+            arb_set_data().prop_map(MultiOp::SetData),
+            arb_check().prop_map(MultiOp::Check),
+            arb_path_watch().prop_map(MultiOp::GetChildren),
+            arb_path_watch().prop_map(MultiOp::GetData),
+        ]
+    }
+
+    fn arb_multi_ops() -> impl Strategy<Value = Vec<MultiOp>> {
+        proptest::collection::vec(arb_multi_op(), 0..4)
+    }
+
+    fn arb_set_watches2() -> impl Strategy<Value = SetWatches2> {
+        (
+            any::<i64>(),
+            arb_strings(),
+            arb_strings(),
+            arb_strings(),
+            arb_strings(),
+            arb_strings(),
+        )
+            .prop_map(
+                |(zxid, data, exist, child, persistent, recursive)| SetWatches2 {
+                    relative_zxid: Zxid(zxid),
+                    data_watches: data,
+                    exist_watches: exist,
+                    child_watches: child,
+                    persistent_watches: persistent,
+                    persistent_recursive_watches: recursive,
+                },
+            )
+    }
+
+    /// Op codes that `decode_request` does not map to a typed request: with an empty body, a
+    /// typed op either decodes as itself or fails for want of its body.
+    fn arb_unknown_op_code() -> impl Strategy<Value = i32> {
+        any::<i32>().prop_filter("a typed op code", |&op_code| {
+            let header_only = RequestHeader { xid: 0, op_code }.to_bytes();
+            matches!(
+                decode_request(&header_only),
+                Ok((_, Request::Unknown { .. }))
+            )
+        })
+    }
+
+    fn arb_request() -> impl Strategy<Value = Request> {
+        prop_oneof![
+            arb_create().prop_map(Request::Create),
+            arb_create().prop_map(Request::Create2),
+            arb_create().prop_map(Request::CreateContainer),
+            arb_create_ttl().prop_map(Request::CreateTtl),
+            arb_delete().prop_map(Request::Delete),
+            arb_path_watch().prop_map(Request::Exists),
+            arb_path_watch().prop_map(Request::GetData),
+            arb_set_data().prop_map(Request::SetData),
+            arb_path().prop_map(Request::GetAcl),
+            (arb_string(), arb_acls(), any::<i32>()).prop_map(|(path, acl, version)| {
+                Request::SetAcl(SetAclRequest { path, acl, version })
+            }),
+            arb_path_watch().prop_map(Request::GetChildren),
+            arb_path_watch().prop_map(Request::GetChildren2),
+            arb_path().prop_map(Request::Sync),
+            arb_check().prop_map(Request::Check),
+            arb_multi_ops().prop_map(Request::Multi),
+            arb_multi_ops().prop_map(Request::MultiRead),
+            (arb_string(), arb_string(), arb_string(), any::<i64>()).prop_map(
+                |(joining_servers, leaving_servers, new_members, cur_config_id)| {
+                    Request::Reconfig(ReconfigRequest {
+                        joining_servers,
+                        leaving_servers,
+                        new_members,
+                        cur_config_id,
+                    })
+                }
+            ),
+            arb_watch_type().prop_map(Request::CheckWatches),
+            arb_watch_type().prop_map(Request::RemoveWatches),
+            arb_path().prop_map(Request::GetEphemerals),
+            arb_path().prop_map(Request::GetAllChildrenNumber),
+            Just(Request::WhoAmI),
+            (arb_string(), any::<i32>())
+                .prop_map(|(path, mode)| Request::AddWatch(AddWatchRequest { path, mode })),
+            arb_set_watches2().prop_map(|w| Request::SetWatches(SetWatches {
+                relative_zxid: w.relative_zxid,
+                data_watches: w.data_watches,
+                exist_watches: w.exist_watches,
+                child_watches: w.child_watches,
+            })),
+            arb_set_watches2().prop_map(Request::SetWatches2),
+            (any::<i32>(), arb_string(), arb_data()).prop_map(|(auth_type, scheme, auth)| {
+                Request::Auth(AuthPacket {
+                    auth_type,
+                    scheme,
+                    auth: auth.unwrap_or_default(),
+                })
+            }),
+            arb_data().prop_map(|token| Request::Sasl(SaslToken {
+                token: token.unwrap_or_default()
+            })),
+            Just(Request::Ping),
+            Just(Request::CloseSession),
+            (
+                arb_unknown_op_code(),
+                proptest::collection::vec(any::<u8>(), 0..8)
+            )
+                .prop_map(|(op_code, body)| Request::Unknown { op_code, body }),
+        ]
+    }
+
+    fn arb_multi_result() -> impl Strategy<Value = MultiOpResult> {
+        prop_oneof![
+            arb_string().prop_map(|path| MultiOpResult::Create(PathResponse { path })),
+            (arb_string(), arb_stat())
+                .prop_map(|(path, stat)| MultiOpResult::Create2(Create2Response { path, stat })),
+            Just(MultiOpResult::Delete),
+            arb_stat().prop_map(|stat| MultiOpResult::SetData(StatResponse { stat })),
+            Just(MultiOpResult::Check),
+            arb_strings()
+                .prop_map(|names| MultiOpResult::GetChildren(StringListResponse { names })),
+            (arb_data(), arb_stat())
+                .prop_map(|(data, stat)| MultiOpResult::GetData(GetDataResponse { data, stat })),
+            any::<i32>().prop_map(|err| MultiOpResult::Error(ErrorResponse { err })),
+        ]
+    }
+
+    fn arb_response() -> impl Strategy<Value = Response> {
+        prop_oneof![
+            arb_string().prop_map(|path| Response::Path(PathResponse { path })),
+            (arb_string(), arb_stat())
+                .prop_map(|(path, stat)| Response::Create2(Create2Response { path, stat })),
+            arb_stat().prop_map(|stat| Response::Stat(StatResponse { stat })),
+            (arb_data(), arb_stat())
+                .prop_map(|(data, stat)| Response::Data(GetDataResponse { data, stat })),
+            (arb_acls(), arb_stat())
+                .prop_map(|(acl, stat)| Response::Acl(GetAclResponse { acl, stat })),
+            arb_strings().prop_map(|names| Response::StringList(StringListResponse { names })),
+            (arb_strings(), arb_stat()).prop_map(|(children, stat)| Response::Children2(
+                GetChildren2Response { children, stat }
+            )),
+            any::<i32>().prop_map(
+                |total_number| Response::Count(GetAllChildrenNumberResponse { total_number })
+            ),
+            any::<i32>().prop_map(|err| Response::ErrorCode(ErrorResponse { err })),
+            proptest::collection::vec((arb_string(), arb_string()), 0..3).prop_map(|infos| {
+                Response::WhoAmI(WhoAmIResponse {
+                    client_info: infos
+                        .into_iter()
+                        .map(|(auth_scheme, user)| ClientInfo { auth_scheme, user })
+                        .collect(),
+                })
+            }),
+            proptest::collection::vec(arb_multi_result(), 0..4)
+                .prop_map(|results| Response::Multi(MultiResponse { results })),
+            arb_data().prop_map(|token| Response::Sasl(SaslToken {
+                token: token.unwrap_or_default()
+            })),
+            (any::<i32>(), any::<i32>(), arb_string()).prop_map(|(event_type, state, path)| {
+                Response::Notification(WatcherEvent {
+                    event_type,
+                    state,
+                    path,
+                })
+            }),
+        ]
+    }
+
+    fn assert_record_round_trips<R: Record + PartialEq + std::fmt::Debug>(
+        record: &R,
+    ) -> Result<(), TestCaseError> {
+        let bytes = record.to_bytes();
+        prop_assert_eq!(&R::from_bytes(&bytes)?, record);
+        Ok(())
+    }
+
+    const ALL_RESPONSE_KINDS: [ResponseKind; 14] = [
+        ResponseKind::None,
+        ResponseKind::Path,
+        ResponseKind::Create2,
+        ResponseKind::Stat,
+        ResponseKind::Data,
+        ResponseKind::Acl,
+        ResponseKind::StringList,
+        ResponseKind::Children2,
+        ResponseKind::Count,
+        ResponseKind::ErrorCode,
+        ResponseKind::WhoAmI,
+        ResponseKind::Multi,
+        ResponseKind::Sasl,
+        ResponseKind::Notification,
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn every_request_round_trips(xid in any::<i32>(), request in arb_request()) {
+            let payload = encode_request(xid, &request);
+            let (header, decoded) = decode_request(&payload)?;
+            prop_assert_eq!(header, RequestHeader { xid, op_code: request.op_code() });
+            prop_assert_eq!(decoded, request);
+        }
+
+        #[test]
+        fn every_response_round_trips(
+            xid in any::<i32>(),
+            zxid in any::<i64>(),
+            response in arb_response(),
+        ) {
+            let header = ReplyHeader { xid, zxid: Zxid(zxid), err: 0 };
+            let payload = encode_reply(&header, Some(&response));
+            prop_assert_eq!(
+                decode_reply(&payload, response.kind())?,
+                (header, Some(response))
+            );
+        }
+
+        #[test]
+        fn handshake_and_small_records_round_trip(
+            zxid in any::<i64>(),
+            timeout_ms in any::<i32>(),
+            session_id in any::<i64>(),
+            passwd in proptest::collection::vec(any::<u8>(), 0..20),
+            read_only in proptest::option::of(any::<bool>()),
+            stat in arb_stat(),
+            acls in arb_acls(),
+            multi_header in (any::<i32>(), any::<bool>(), any::<i32>()),
+        ) {
+            assert_record_round_trips(&ConnectRequest {
+                protocol_version: 0,
+                last_zxid_seen: Zxid(zxid),
+                timeout_ms,
+                session_id,
+                passwd: passwd.clone(),
+                read_only,
+            })?;
+            assert_record_round_trips(&ConnectResponse {
+                protocol_version: 0,
+                timeout_ms,
+                session_id,
+                passwd,
+                read_only,
+            })?;
+            assert_record_round_trips(&stat)?;
+            for acl in &acls {
+                assert_record_round_trips(acl)?;
+                assert_record_round_trips(&acl.id)?;
+            }
+            let (op_type, done, err) = multi_header;
+            assert_record_round_trips(&MultiHeader { op_type, done, err })?;
+            assert_record_round_trips(&ReplyHeader { xid: timeout_ms, zxid: Zxid(zxid), err })?;
+        }
+
+        #[test]
+        fn decode_request_never_panics_on_arbitrary_bytes(
+            bytes in proptest::collection::vec(any::<u8>(), 0..96),
+        ) {
+            let _ = decode_request(&bytes);
+            let _ = ConnectRequest::from_bytes(&bytes);
+            let _ = ConnectResponse::from_bytes(&bytes);
+        }
+
+        #[test]
+        fn decode_request_never_panics_on_known_op_codes_with_garbage_bodies(
+            xid in any::<i32>(),
+            op_code in prop_oneof![-12i32..24, 99i32..109],
+            body in proptest::collection::vec(any::<u8>(), 0..96),
+        ) {
+            let mut payload = RequestHeader { xid, op_code }.to_bytes();
+            payload.extend_from_slice(&body);
+            let _ = decode_request(&payload);
+        }
+
+        #[test]
+        fn decode_reply_never_panics_whatever_the_expected_kind(
+            body in proptest::collection::vec(any::<u8>(), 0..96),
+        ) {
+            let mut payload = ReplyHeader { xid: 1, zxid: Zxid(1), err: 0 }.to_bytes();
+            payload.extend_from_slice(&body);
+            for kind in ALL_RESPONSE_KINDS {
+                let _ = decode_reply(&payload, kind);
+            }
+            let _ = decode_reply_header(&body);
+        }
+    }
 }
