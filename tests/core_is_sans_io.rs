@@ -6,7 +6,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Modules that make up the sans-IO core and the simulator.
-const CORE_PATHS: &[&str] = &["src/data", "src/proto", "src/server", "src/sim", "src/time.rs"];
+const CORE_PATHS: &[&str] = &[
+    "src/data",
+    "src/proto",
+    "src/server",
+    "src/sim",
+    "src/time.rs",
+];
 
 /// What the core must never mention, and why.
 const FORBIDDEN: &[(&str, &str)] = &[
