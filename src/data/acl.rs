@@ -49,7 +49,9 @@ pub struct ClientInfo {
 /// authenticates as. ZooKeeper keeps them in a set backed by a Java `ConcurrentHashMap`, and its
 /// iteration order is visible to clients (in `whoAmI` and in what an `auth` ACL expands to), so
 /// this models that table: bins indexed by Java's hash of the id, kept in the same order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// (Serialize only: it is connection state that is never restored, and the bins must stay a
+/// power of two.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuthInfo {
     /// The table's bins; a power of two of them, at least 16.
     bins: Vec<Vec<(i32, Id)>>,
