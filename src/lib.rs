@@ -4,10 +4,11 @@
 //! is sans-IO and deterministic and compiles for every target; see ARCHITECTURE.md.
 
 pub mod data;
+pub mod peer;
 pub mod proto;
-pub mod server;
 pub mod sim;
 pub mod time;
+pub mod zkserver;
 pub mod zoocfg;
 
 #[cfg(not(target_arch = "wasm32"))]

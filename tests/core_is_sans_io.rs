@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 const CORE_PATHS: &[&str] = &[
     "src/data",
     "src/proto",
-    "src/server",
+    "src/peer",
+    "src/zkserver",
     "src/sim",
     "src/time.rs",
     "src/zoocfg.rs",

@@ -1,6 +1,6 @@
 //! `zooscope sim`: run the simulator natively and print what happened.
 
-use crate::server::message::ServerId;
+use crate::peer::message::ServerId;
 use crate::sim::{SimConfig, Simulation};
 use crate::time::VirtualTime;
 use clap::Args;

@@ -8,9 +8,9 @@
 
 pub mod link;
 
-use crate::server::message::{PeerMessage, ServerId};
-use crate::server::trace::{TraceEvent, TraceKind};
-use crate::server::{Input, Output, Reach, ServerConfig, ServerNode, TimerKind};
+use crate::peer::message::{PeerMessage, ServerId};
+use crate::peer::trace::{TraceEvent, TraceKind};
+use crate::peer::{Input, Output, Reach, ServerConfig, ServerNode, TimerKind};
 use crate::time::VirtualTime;
 use fnv::FnvHasher;
 use rand::{RngExt, SeedableRng};

@@ -1,6 +1,6 @@
 //! The UI's state and the actions that change it, in the shape of Yew's `use_reducer`.
 
-use crate::server::message::ServerId;
+use crate::peer::message::ServerId;
 use crate::sim::Simulation;
 use crate::time::VirtualTime;
 use std::cell::RefCell;

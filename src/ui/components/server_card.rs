@@ -1,6 +1,6 @@
 //! One server as a card: its id, whether it is up, which peers it hears, and crash/restart.
 
-use crate::server::Reach;
+use crate::peer::Reach;
 use crate::sim::ServerStatus;
 use crate::ui::state::{Action, ClusterState};
 use yew::prelude::*;

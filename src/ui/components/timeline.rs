@@ -1,6 +1,6 @@
 //! The latest trace events, newest first.
 
-use crate::server::trace::{TraceEvent, TraceKind};
+use crate::peer::trace::{TraceEvent, TraceKind};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

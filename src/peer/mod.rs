@@ -11,7 +11,6 @@
 //! Election and ZAB build on this same input/output contract.
 
 pub mod message;
-pub mod session;
 pub mod trace;
 
 use crate::time::VirtualTime;
