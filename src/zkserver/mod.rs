@@ -1,3 +1,792 @@
-//! One ZooKeeper server's request pipeline (ZooKeeper's `ZooKeeperServer`), sans-IO.
+//! One ZooKeeper server's request pipeline (ZooKeeper's `ZooKeeperServer` with its
+//! Prep, Sync and Final request processors), sans-IO.
+//!
+//! Inputs come in through [`ZkServer::handle`] with the current time: a client connecting, a
+//! request on a connection, a connection lost, the log having made transactions durable, a
+//! tick. Outputs are drained with [`ZkServer::poll_output`] and must be carried out in order:
+//! handshake answers, replies, watch notifications, connections to close, transactions to make
+//! durable, and when to wake the server next.
+//!
+//! Every request joins one queue in arrival order. A write is prepared at once (so later
+//! requests see its effect) and given a zxid; it waits in the queue until the log reports it
+//! durable ([`Input::Persisted`]), then it is applied, watches fire, and it is answered. A read
+//! waits until everything ahead of it has been answered. This is ZooKeeper's standalone
+//! ordering: a client's requests are answered in order, and a read never overtakes a write
+//! that was accepted before it.
 
+pub mod pending;
+pub mod prep;
+mod reads;
 pub mod session;
+#[cfg(test)]
+mod tests;
+
+use crate::data::acl::{AuthInfo, AuthProviders};
+use crate::data::tree::{DataTree, OpResult};
+use crate::data::txn::{Txn, TxnHeader};
+use crate::data::types::{ErrorCode, EventType, KeeperState, OpCode, SessionId, Zxid};
+use crate::data::watch::WatchManager;
+use crate::proto::records::{
+    ConnectRequest, ConnectResponse, Create2Response, ErrorResponse, MultiOpResult, MultiResponse,
+    PathResponse, ReplyHeader, Request, RequestHeader, Response, StatResponse, WatcherEvent,
+};
+use crate::time::VirtualTime;
+use core::net::IpAddr;
+use pending::PendingChanges;
+use prep::Prep;
+use session::{password_matches, session_password, SessionTracker, TimeoutBounds, PASSWORD_LEN};
+use std::collections::{BTreeMap, VecDeque};
+
+/// A client connection, numbered by whoever owns the sockets (or the simulated clients).
+pub type ConnId = u64;
+
+/// Special xids (`ClientCnxn`): replies to pings and auth carry them back.
+pub const PING_XID: i32 = -2;
+pub const AUTH_XID: i32 = -4;
+
+/// How one server is set up (the parts of zoo.cfg the pipeline needs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZkServerConfig {
+    /// `myid`, 0 for a standalone server: the top byte of every session id it creates.
+    pub server_id: u64,
+    pub tick_ms: u64,
+    pub timeouts: TimeoutBounds,
+    /// When the server process started (ms since the Unix epoch natively): seeds session ids
+    /// so that a restarted server does not reuse them.
+    pub started_ms: u64,
+    pub super_digest: Option<String>,
+    pub skip_acl: bool,
+    pub extended_types_enabled: bool,
+    /// How often the container manager looks for empty containers and expired TTL znodes
+    /// (`znode.container.checkIntervalMs`, 60 s by default).
+    pub container_check_interval_ms: u64,
+    /// `znode.container.maxNeverUsedIntervalMs`: 0 keeps never-used containers forever.
+    pub container_max_never_used_ms: i64,
+    /// Transactions between snapshots (`snapCount`).
+    pub snap_count: u64,
+}
+
+impl ZkServerConfig {
+    /// A standalone server with ZooKeeper's defaults for a tick of `tick_ms`.
+    pub fn standalone(tick_ms: u64) -> ZkServerConfig {
+        ZkServerConfig {
+            server_id: 0,
+            tick_ms,
+            timeouts: TimeoutBounds::from_tick(i32::try_from(tick_ms).unwrap_or(i32::MAX)),
+            started_ms: 0,
+            super_digest: None,
+            skip_acl: false,
+            extended_types_enabled: false,
+            container_check_interval_ms: 60_000,
+            container_max_never_used_ms: 0,
+            snap_count: 100_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A client's handshake on a new connection.
+    Connect {
+        conn: ConnId,
+        client: IpAddr,
+        request: ConnectRequest,
+    },
+    /// A request on an established connection.
+    Request {
+        conn: ConnId,
+        header: RequestHeader,
+        request: Request,
+    },
+    /// The connection is gone (closed by the client, or broken).
+    ConnectionLost { conn: ConnId },
+    /// Every transaction up to and including this zxid is durable.
+    Persisted { through: Zxid },
+    /// Time has passed: expire sessions, clean up containers.
+    Tick,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// The answer to a handshake.
+    Connected {
+        conn: ConnId,
+        response: ConnectResponse,
+    },
+    Reply {
+        conn: ConnId,
+        header: ReplyHeader,
+        body: Option<Response>,
+    },
+    Notify {
+        conn: ConnId,
+        event: WatcherEvent,
+    },
+    /// Close the connection after sending everything queued for it.
+    Close {
+        conn: ConnId,
+    },
+    /// Make this transaction durable, then report it with [`Input::Persisted`]. Transactions
+    /// come in zxid order and may be made durable together (group commit).
+    Persist {
+        header: TxnHeader,
+        txn: Txn,
+    },
+    /// Deliver [`Input::Tick`] at this time (replaces any earlier request).
+    WakeAt(VirtualTime),
+}
+
+struct Connection {
+    session: Option<SessionId>,
+    auth: AuthInfo,
+    /// Requests received and replies sent, for the `cons` and `stat` four-letter words.
+    received: u64,
+    sent: u64,
+}
+
+/// Who is waiting for a transaction's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Origin {
+    Client {
+        conn: ConnId,
+        xid: i32,
+    },
+    /// A new session: answer the handshake once it is durable.
+    NewSession {
+        conn: ConnId,
+        read_only: Option<bool>,
+    },
+    /// The server itself (session expiry, container cleanup): nobody to answer.
+    Server,
+}
+
+enum Queued {
+    Txn {
+        origin: Origin,
+        header: TxnHeader,
+        txn: Txn,
+        /// For a multi: the opcode each op ran as, which shapes its result.
+        multi_ops: Vec<OpCode>,
+    },
+    Read {
+        conn: ConnId,
+        xid: i32,
+        request: Request,
+    },
+}
+
+/// Counters for the four-letter words.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerCounters {
+    pub packets_received: u64,
+    pub packets_sent: u64,
+}
+
+pub struct ZkServer {
+    config: ZkServerConfig,
+    tree: DataTree,
+    watches: WatchManager,
+    sessions: SessionTracker,
+    providers: AuthProviders,
+    pending: PendingChanges,
+    connections: BTreeMap<ConnId, Connection>,
+    /// The connection a session currently speaks through: watches and notifications follow it.
+    session_owner: BTreeMap<SessionId, ConnId>,
+    queue: VecDeque<Queued>,
+    last_zxid: Zxid,
+    durable_through: Zxid,
+    txns_since_snapshot: u64,
+    next_container_check: VirtualTime,
+    wake_requested: Option<VirtualTime>,
+    counters: ServerCounters,
+    /// The (empty) identity of the server's own requests: session expiry, container cleanup.
+    server_auth: AuthInfo,
+    outputs: VecDeque<Output>,
+}
+
+impl ZkServer {
+    /// A server with an empty tree (a fresh data directory).
+    pub fn new(config: ZkServerConfig) -> ZkServer {
+        ZkServer::recover(config, DataTree::new(), Vec::new(), VirtualTime::ZERO)
+    }
+
+    /// A server restarted from durable state: the tree as of its last applied transaction and
+    /// the sessions that were open then (id and timeout), which get a full timeout from `now`.
+    pub fn recover(
+        config: ZkServerConfig,
+        tree: DataTree,
+        sessions: Vec<(SessionId, i32)>,
+        now: VirtualTime,
+    ) -> ZkServer {
+        let first_id = session::first_session_id(config.server_id, config.started_ms);
+        let mut tracker = SessionTracker::new(config.tick_ms, first_id);
+        for (id, timeout_ms) in sessions {
+            tracker.track(id, timeout_ms, now);
+        }
+        let last_zxid = tree.last_processed_zxid();
+        ZkServer {
+            providers: AuthProviders {
+                super_digest: config.super_digest.clone(),
+                ipv6_ip_acls: false,
+            },
+            next_container_check: now + config.container_check_interval_ms,
+            config,
+            tree,
+            watches: WatchManager::new(),
+            sessions: tracker,
+            pending: PendingChanges::default(),
+            connections: BTreeMap::new(),
+            session_owner: BTreeMap::new(),
+            queue: VecDeque::new(),
+            last_zxid,
+            durable_through: last_zxid,
+            txns_since_snapshot: 0,
+            wake_requested: None,
+            counters: ServerCounters::default(),
+            server_auth: AuthInfo::new(),
+            outputs: VecDeque::new(),
+        }
+    }
+
+    // ---- getters ----
+
+    pub fn tree(&self) -> &DataTree {
+        &self.tree
+    }
+
+    pub fn watches(&self) -> &WatchManager {
+        &self.watches
+    }
+
+    pub fn sessions(&self) -> &SessionTracker {
+        &self.sessions
+    }
+
+    pub fn config(&self) -> &ZkServerConfig {
+        &self.config
+    }
+
+    pub fn counters(&self) -> ServerCounters {
+        self.counters
+    }
+
+    /// The highest zxid handed out (prepared), durable or not.
+    pub fn last_zxid(&self) -> Zxid {
+        self.last_zxid
+    }
+
+    /// Requests accepted but not yet answered.
+    pub fn outstanding(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.connections.len()
+    }
+
+    /// Per connection: its session and the requests received and replies sent.
+    pub fn connection_stats(&self) -> Vec<(ConnId, Option<SessionId>, u64, u64)> {
+        self.connections
+            .iter()
+            .map(|(&conn, c)| (conn, c.session, c.received, c.sent))
+            .collect()
+    }
+
+    /// Sessions with their timeouts, as a snapshot records them.
+    pub fn session_table(&self) -> Vec<(SessionId, i32)> {
+        self.sessions
+            .sessions()
+            .map(|session| (session.id, session.timeout_ms))
+            .collect()
+    }
+
+    /// Whether `snapCount` transactions have been applied since the last snapshot. The
+    /// caller takes one (from [`ZkServer::tree`] and [`ZkServer::session_table`]) and then
+    /// calls [`ZkServer::snapshot_taken`].
+    pub fn snapshot_due(&self) -> bool {
+        self.txns_since_snapshot >= self.config.snap_count
+    }
+
+    pub fn snapshot_taken(&mut self) {
+        self.txns_since_snapshot = 0;
+    }
+
+    // ---- inputs ----
+
+    pub fn handle(&mut self, now: VirtualTime, input: Input) {
+        match input {
+            Input::Connect {
+                conn,
+                client,
+                request,
+            } => self.on_connect(now, conn, client, request),
+            Input::Request {
+                conn,
+                header,
+                request,
+            } => self.on_request(now, conn, header, request),
+            Input::ConnectionLost { conn } => self.on_connection_lost(conn),
+            Input::Persisted { through } => {
+                self.durable_through = self.durable_through.max(through);
+            }
+            Input::Tick => self.on_tick(now),
+        }
+        self.drain();
+        self.request_wakeup();
+    }
+
+    // ---- outputs ----
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    // ---- connections and sessions ----
+
+    fn on_connect(
+        &mut self,
+        now: VirtualTime,
+        conn: ConnId,
+        client: IpAddr,
+        request: ConnectRequest,
+    ) {
+        if request.last_zxid_seen > self.tree.last_processed_zxid() {
+            // The client has seen a newer state than ours: it must find another server.
+            self.outputs.push_back(Output::Close { conn });
+            return;
+        }
+        self.connections.insert(
+            conn,
+            Connection {
+                session: None,
+                auth: AuthInfo::for_client(client),
+                received: 1,
+                sent: 0,
+            },
+        );
+        let timeout_ms = self.config.timeouts.negotiate(request.timeout_ms);
+        if request.session_id == 0 {
+            let session = self.sessions.create(timeout_ms, now);
+            self.attach(conn, session);
+            let zxid = self.next_zxid();
+            let header = self.txn_header(session, 0, zxid, now, OpCode::CreateSession);
+            self.enqueue_txn(
+                Origin::NewSession {
+                    conn,
+                    read_only: request.read_only,
+                },
+                header,
+                Txn::CreateSession { timeout_ms },
+                Vec::new(),
+            );
+            return;
+        }
+        let session = request.session_id;
+        let alive =
+            password_matches(session, &request.passwd) && self.sessions.touch(session, now).is_ok();
+        if !alive {
+            self.send_connected(
+                conn,
+                ConnectResponse {
+                    protocol_version: 0,
+                    timeout_ms: 0,
+                    session_id: 0,
+                    passwd: vec![0; PASSWORD_LEN],
+                    read_only: request.read_only.map(|_| false),
+                },
+            );
+            self.outputs.push_back(Output::Close { conn });
+            self.connections.remove(&conn);
+            return;
+        }
+        let timeout_ms = self
+            .sessions
+            .get(session)
+            .map_or(timeout_ms, |s| s.timeout_ms);
+        self.attach(conn, session);
+        self.send_connected(
+            conn,
+            ConnectResponse {
+                protocol_version: 0,
+                timeout_ms,
+                session_id: session,
+                passwd: session_password(session).to_vec(),
+                read_only: request.read_only.map(|_| false),
+            },
+        );
+    }
+
+    /// Makes `conn` the connection of `session`: its notifications go there from now on.
+    fn attach(&mut self, conn: ConnId, session: SessionId) {
+        if let Some(connection) = self.connections.get_mut(&conn) {
+            connection.session = Some(session);
+        }
+        if let Some(previous) = self.session_owner.insert(session, conn) {
+            if previous != conn {
+                // Watches belong to a connection: the client re-registers them with setWatches.
+                self.watches.remove_session(session);
+            }
+        }
+    }
+
+    fn on_connection_lost(&mut self, conn: ConnId) {
+        let Some(connection) = self.connections.remove(&conn) else {
+            return;
+        };
+        if let Some(session) = connection.session {
+            if self.session_owner.get(&session) == Some(&conn) {
+                self.session_owner.remove(&session);
+                self.watches.remove_session(session);
+            }
+        }
+    }
+
+    fn on_tick(&mut self, now: VirtualTime) {
+        for session in self.sessions.expire_due(now) {
+            self.close_session(now, session, Origin::Server);
+        }
+        if now >= self.next_container_check {
+            self.next_container_check = now + self.config.container_check_interval_ms.max(1);
+            self.clean_containers(now);
+        }
+    }
+
+    /// The container manager: deletes empty containers and expired TTL znodes.
+    fn clean_containers(&mut self, now: VirtualTime) {
+        let now_ms = now.as_millis() as i64;
+        let mut doomed = self
+            .tree
+            .container_candidates(now_ms, self.config.container_max_never_used_ms);
+        doomed.extend(self.tree.expired_ttl_nodes(now_ms));
+        for path in doomed {
+            let zxid = self.next_zxid();
+            let header = self.txn_header(0, 0, zxid, now, OpCode::DeleteContainer);
+            let txn = self
+                .prep(0, None, zxid)
+                .delete_container(&path)
+                .unwrap_or_else(|code| Txn::Error { code });
+            self.enqueue_txn(Origin::Server, header, txn, Vec::new());
+        }
+    }
+
+    fn close_session(&mut self, now: VirtualTime, session: SessionId, origin: Origin) {
+        self.sessions.set_closing(session);
+        let zxid = self.next_zxid();
+        let header = self.txn_header(session, 0, zxid, now, OpCode::CloseSession);
+        let txn = self.prep(session, None, zxid).close_session();
+        self.enqueue_txn(origin, header, txn, Vec::new());
+    }
+
+    // ---- requests ----
+
+    fn on_request(
+        &mut self,
+        now: VirtualTime,
+        conn: ConnId,
+        header: RequestHeader,
+        request: Request,
+    ) {
+        self.counters.packets_received += 1;
+        let Some(connection) = self.connections.get_mut(&conn) else {
+            return;
+        };
+        connection.received += 1;
+        let Some(session) = connection.session else {
+            self.outputs.push_back(Output::Close { conn });
+            return;
+        };
+        // Any packet is a sign of life; a session already closing takes no more requests.
+        if self.sessions.touch(session, now).is_err() {
+            self.reply(conn, header.xid, ErrorCode::SessionExpired, None);
+            self.outputs.push_back(Output::Close { conn });
+            return;
+        }
+        let xid = header.xid;
+        let origin = Origin::Client { conn, xid };
+        match request {
+            Request::Auth(packet) => {
+                // Answered at once, as ZooKeeper does, not through the queue.
+                let result = match self.connections.get_mut(&conn) {
+                    Some(connection) => self.providers.authenticate(
+                        &mut connection.auth,
+                        &packet.scheme,
+                        &packet.auth,
+                    ),
+                    None => Err(ErrorCode::AuthFailed),
+                };
+                match result {
+                    Ok(()) => self.reply(conn, AUTH_XID, ErrorCode::Ok, None),
+                    Err(code) => {
+                        self.reply(conn, AUTH_XID, code, None);
+                        self.outputs.push_back(Output::Close { conn });
+                    }
+                }
+            }
+            Request::CloseSession => self.close_session(now, session, origin),
+            Request::Multi(ops) => {
+                let zxid = self.next_zxid();
+                let header = self.txn_header(session, xid, zxid, now, OpCode::Multi);
+                let (txn, ops) = self.prep(session, Some(conn), zxid).multi(&ops);
+                self.enqueue_txn(origin, header, txn, ops);
+            }
+            Request::Create(_)
+            | Request::Create2(_)
+            | Request::CreateContainer(_)
+            | Request::CreateTtl(_)
+            | Request::Delete(_)
+            | Request::SetData(_)
+            | Request::SetAcl(_)
+            | Request::Check(_)
+            | Request::Reconfig(_) => {
+                let op = OpCode::from_code(request.op_code()).unwrap_or(OpCode::Error);
+                let zxid = self.next_zxid();
+                let header = self.txn_header(session, xid, zxid, now, op);
+                let txn = self
+                    .prep(session, Some(conn), zxid)
+                    .write(&request)
+                    .unwrap_or_else(|code| Txn::Error { code });
+                self.enqueue_txn(origin, header, txn, Vec::new());
+            }
+            Request::Unknown { .. } | Request::Sasl(_) => {
+                self.reply(conn, xid, ErrorCode::Unimplemented, None);
+                self.outputs.push_back(Output::Close { conn });
+            }
+            read => self.queue.push_back(Queued::Read {
+                conn,
+                xid,
+                request: read,
+            }),
+        }
+    }
+
+    fn prep(&mut self, session: SessionId, conn: Option<ConnId>, zxid: Zxid) -> Prep<'_> {
+        let auth = conn
+            .and_then(|conn| self.connections.get(&conn))
+            .map(|connection| &connection.auth)
+            .unwrap_or(&self.server_auth);
+        Prep {
+            tree: &self.tree,
+            pending: &mut self.pending,
+            providers: &self.providers,
+            auth,
+            session,
+            zxid,
+            skip_acl: self.config.skip_acl,
+            extended_types_enabled: self.config.extended_types_enabled,
+        }
+    }
+
+    fn next_zxid(&mut self) -> Zxid {
+        self.last_zxid = self.last_zxid.next();
+        self.last_zxid
+    }
+
+    fn txn_header(
+        &self,
+        session: SessionId,
+        cxid: i32,
+        zxid: Zxid,
+        now: VirtualTime,
+        op: OpCode,
+    ) -> TxnHeader {
+        TxnHeader {
+            session_id: session,
+            cxid,
+            zxid,
+            time_ms: now.as_millis() as i64,
+            op,
+        }
+    }
+
+    fn enqueue_txn(&mut self, origin: Origin, header: TxnHeader, txn: Txn, multi_ops: Vec<OpCode>) {
+        self.outputs.push_back(Output::Persist {
+            header: header.clone(),
+            txn: txn.clone(),
+        });
+        self.queue.push_back(Queued::Txn {
+            origin,
+            header,
+            txn,
+            multi_ops,
+        });
+    }
+
+    // ---- the final stage: apply, notify, answer ----
+
+    /// Answers everything at the head of the queue that may be answered now.
+    fn drain(&mut self) {
+        loop {
+            let ready = match self.queue.front() {
+                Some(Queued::Txn { header, .. }) => header.zxid <= self.durable_through,
+                Some(Queued::Read { .. }) => true,
+                None => false,
+            };
+            if !ready {
+                return;
+            }
+            match self.queue.pop_front() {
+                Some(Queued::Txn {
+                    origin,
+                    header,
+                    txn,
+                    multi_ops,
+                }) => self.apply(origin, &header, &txn, &multi_ops),
+                Some(Queued::Read { conn, xid, request }) => self.read(conn, xid, request),
+                None => return,
+            }
+        }
+    }
+
+    fn apply(&mut self, origin: Origin, header: &TxnHeader, txn: &Txn, multi_ops: &[OpCode]) {
+        let outcome = self.tree.apply(header, txn);
+        self.pending.applied_through(header.zxid);
+        self.txns_since_snapshot += 1;
+        for event in &outcome.events {
+            self.notify(event);
+        }
+        let session = header.session_id;
+        let err = outcome.result.error_code();
+        match origin {
+            Origin::NewSession { conn, read_only } => {
+                let timeout_ms = match txn {
+                    Txn::CreateSession { timeout_ms } => *timeout_ms,
+                    _ => 0,
+                };
+                self.send_connected(
+                    conn,
+                    ConnectResponse {
+                        protocol_version: 0,
+                        timeout_ms,
+                        session_id: session,
+                        passwd: session_password(session).to_vec(),
+                        read_only: read_only.map(|_| false),
+                    },
+                );
+            }
+            Origin::Client { conn, xid } => {
+                let body = if err == ErrorCode::Ok || header.op == OpCode::Multi {
+                    write_response(header.op, &outcome.result, multi_ops)
+                } else {
+                    None
+                };
+                // A multi that failed still answers Ok in its header, with per-op results.
+                let err = if header.op == OpCode::Multi {
+                    ErrorCode::Ok
+                } else {
+                    err
+                };
+                self.reply(conn, xid, err, body);
+            }
+            Origin::Server => {}
+        }
+        if let Txn::CloseSession { .. } = txn {
+            self.sessions.remove(session);
+            self.watches.remove_session(session);
+            if let Some(conn) = self.session_owner.remove(&session) {
+                self.outputs.push_back(Output::Close { conn });
+                self.connections.remove(&conn);
+            }
+        }
+    }
+
+    /// Sends a watch event to every session whose watch it fires.
+    fn notify(&mut self, event: &crate::data::types::WatchedEvent) {
+        for (session, fired) in self.watches.trigger(event) {
+            if let Some(&conn) = self.session_owner.get(&session) {
+                self.outputs.push_back(Output::Notify {
+                    conn,
+                    event: watcher_event(fired.event_type, &fired.path),
+                });
+            }
+        }
+    }
+
+    fn send_connected(&mut self, conn: ConnId, response: ConnectResponse) {
+        self.outputs.push_back(Output::Connected { conn, response });
+    }
+
+    fn reply(&mut self, conn: ConnId, xid: i32, err: ErrorCode, body: Option<Response>) {
+        let Some(connection) = self.connections.get_mut(&conn) else {
+            return;
+        };
+        connection.sent += 1;
+        self.counters.packets_sent += 1;
+        self.outputs.push_back(Output::Reply {
+            conn,
+            header: ReplyHeader {
+                xid,
+                zxid: self.tree.last_processed_zxid(),
+                err: err.code(),
+            },
+            body: if err == ErrorCode::Ok { body } else { None },
+        });
+    }
+
+    fn request_wakeup(&mut self) {
+        let next = [self.sessions.next_expiry(), Some(self.next_container_check)]
+            .into_iter()
+            .flatten()
+            .min();
+        if next != self.wake_requested {
+            self.wake_requested = next;
+            if let Some(at) = next {
+                self.outputs.push_back(Output::WakeAt(at));
+            }
+        }
+    }
+}
+
+/// The reply body of an applied write, shaped by the request's opcode.
+fn write_response(op: OpCode, result: &OpResult, multi_ops: &[OpCode]) -> Option<Response> {
+    match (op, result) {
+        (OpCode::Create, OpResult::Created { path, .. }) => {
+            Some(Response::Path(PathResponse { path: path.clone() }))
+        }
+        (
+            OpCode::Create2 | OpCode::CreateContainer | OpCode::CreateTtl,
+            OpResult::Created { path, stat },
+        ) => Some(Response::Create2(Create2Response {
+            path: path.clone(),
+            stat: *stat,
+        })),
+        (_, OpResult::DataSet { stat, .. } | OpResult::AclSet { stat, .. }) => {
+            Some(Response::Stat(StatResponse { stat: *stat }))
+        }
+        (OpCode::Multi, OpResult::Multi(results)) => Some(Response::Multi(MultiResponse {
+            results: results
+                .iter()
+                .zip(
+                    multi_ops
+                        .iter()
+                        .copied()
+                        .chain(std::iter::repeat(OpCode::Error)),
+                )
+                .map(|(result, op)| multi_result(op, result))
+                .collect(),
+        })),
+        _ => None,
+    }
+}
+
+fn multi_result(op: OpCode, result: &OpResult) -> MultiOpResult {
+    match (op, result) {
+        (OpCode::Create, OpResult::Created { path, .. }) => {
+            MultiOpResult::Create(PathResponse { path: path.clone() })
+        }
+        (_, OpResult::Created { path, stat }) => MultiOpResult::Create2(Create2Response {
+            path: path.clone(),
+            stat: *stat,
+        }),
+        (_, OpResult::Deleted { .. }) => MultiOpResult::Delete,
+        (_, OpResult::DataSet { stat, .. }) => MultiOpResult::SetData(StatResponse { stat: *stat }),
+        (_, OpResult::Checked { .. }) => MultiOpResult::Check,
+        (_, other) => MultiOpResult::Error(ErrorResponse {
+            err: other.error_code().code(),
+        }),
+    }
+}
+
+/// The event a watch manager reports, as the wire carries it.
+pub fn watcher_event(event_type: EventType, path: &str) -> WatcherEvent {
+    WatcherEvent::new(event_type, KeeperState::SyncConnected, path)
+}

@@ -38,11 +38,13 @@ impl TimeoutBounds {
 
 /// The first session id a server hands out: its id in the top byte, then 40 bits of the
 /// time it started, then 16 zero bits, so that ids from different servers and different
-/// starts of one server do not collide.
+/// starts of one server do not collide. Never 0 (that owner means "persistent", and id 0 can
+/// never be resumed) nor the container owner: a simulated server starting at time 0 would
+/// otherwise get 0.
 pub fn first_session_id(server_id: u64, started_ms: u64) -> SessionId {
     let time_part = ((started_ms << 24) >> 8) as i64;
     let id = time_part | ((server_id as i64) << 56);
-    if id == CONTAINER_EPHEMERAL_OWNER {
+    if id == CONTAINER_EPHEMERAL_OWNER || id == 0 {
         id + 1
     } else {
         id
@@ -280,6 +282,11 @@ mod tests {
         assert_eq!((id as u64) >> 56, 3);
         assert_eq!(id & 0xFFFF, 0, "low 16 bits start at zero");
         assert_eq!(first_session_id(1, 5), 0x0100_0000_0005_0000);
+        assert_eq!(
+            first_session_id(0, 0),
+            1,
+            "never 0, the owner of persistent znodes"
+        );
     }
 
     #[test]

@@ -1,0 +1,246 @@
+//! Answering reads (the read half of ZooKeeper's `FinalRequestProcessor`): lookups in the
+//! tree, ACL checks, and the watches a read leaves behind, in ZooKeeper's order (a getData on
+//! a missing node is NoNode before any ACL check, and leaves no watch; an exists leaves one
+//! either way).
+
+use super::{ConnId, ZkServer, PING_XID};
+use crate::data::types::{perms, AddWatchMode, ErrorCode, Id, SessionId, WatcherType};
+use crate::data::watch::SetWatches as WatchReRegistration;
+use crate::proto::records::{
+    ClientInfo, ErrorResponse, GetAclResponse, GetAllChildrenNumberResponse, GetChildren2Response,
+    GetDataResponse, MultiOp, MultiOpResult, MultiResponse, PathResponse, PathWatchRequest,
+    Request, Response, StatResponse, StringListResponse, WhoAmIResponse,
+};
+
+impl ZkServer {
+    /// Answers one read (or session-level request) that has reached the head of the queue.
+    pub(super) fn read(&mut self, conn: ConnId, xid: i32, request: Request) {
+        let Some(session) = self.connections.get(&conn).and_then(|c| c.session) else {
+            return;
+        };
+        let result = match &request {
+            Request::Ping => {
+                self.reply(conn, PING_XID, ErrorCode::Ok, None);
+                return;
+            }
+            Request::SetWatches(set) => {
+                self.set_watches(
+                    conn,
+                    session,
+                    WatchReRegistration {
+                        relative_zxid: set.relative_zxid,
+                        data: set.data_watches.clone(),
+                        exist: set.exist_watches.clone(),
+                        child: set.child_watches.clone(),
+                        persistent: Vec::new(),
+                        persistent_recursive: Vec::new(),
+                    },
+                );
+                Ok(None)
+            }
+            Request::SetWatches2(set) => {
+                self.set_watches(
+                    conn,
+                    session,
+                    WatchReRegistration {
+                        relative_zxid: set.relative_zxid,
+                        data: set.data_watches.clone(),
+                        exist: set.exist_watches.clone(),
+                        child: set.child_watches.clone(),
+                        persistent: set.persistent_watches.clone(),
+                        persistent_recursive: set.persistent_recursive_watches.clone(),
+                    },
+                );
+                Ok(None)
+            }
+            other => self.answer_read(conn, session, other),
+        };
+        match result {
+            Ok(body) => self.reply(conn, xid, ErrorCode::Ok, body),
+            Err(code) => self.reply(conn, xid, code, None),
+        }
+    }
+
+    fn answer_read(
+        &mut self,
+        conn: ConnId,
+        session: SessionId,
+        request: &Request,
+    ) -> Result<Option<Response>, ErrorCode> {
+        Ok(Some(match request {
+            Request::Exists(exists) => {
+                if exists.path.contains('\0') {
+                    return Err(ErrorCode::BadArguments);
+                }
+                if exists.watch {
+                    self.watches.watch_exists(session, &exists.path);
+                }
+                let stat = self.tree.stat(&exists.path).ok_or(ErrorCode::NoNode)?;
+                Response::Stat(StatResponse { stat })
+            }
+            Request::GetData(get) => Response::Data(self.get_data(conn, session, get)?),
+            Request::GetChildren(get) => Response::StringList(StringListResponse {
+                names: self.get_children(conn, session, get)?,
+            }),
+            Request::GetChildren2(get) => {
+                let children = self.get_children(conn, session, get)?;
+                let stat = self.tree.stat(&get.path).ok_or(ErrorCode::NoNode)?;
+                Response::Children2(GetChildren2Response { children, stat })
+            }
+            Request::GetAcl(get) => {
+                let node = self.tree.node(&get.path).ok_or(ErrorCode::NoNode)?;
+                self.check_read_acl(conn, node.acl, perms::READ | perms::ADMIN)?;
+                let stat = node.stat;
+                // Without ADMIN a reader sees digest ids with their hash blanked out.
+                let acl = if self.check_read_acl(conn, node.acl, perms::ADMIN).is_ok() {
+                    node.acl.to_vec()
+                } else {
+                    node.acl
+                        .iter()
+                        .map(|entry| {
+                            let mut entry = entry.clone();
+                            if entry.id.scheme == "digest" {
+                                let user = entry.id.id.split(':').next().unwrap_or("");
+                                entry.id = Id::new("digest", &format!("{user}:x"));
+                            }
+                            entry
+                        })
+                        .collect()
+                };
+                Response::Acl(GetAclResponse { acl, stat })
+            }
+            Request::Sync(sync) => Response::Path(PathResponse {
+                path: sync.path.clone(),
+            }),
+            Request::GetAllChildrenNumber(get) => {
+                let node = self.tree.node(&get.path).ok_or(ErrorCode::NoNode)?;
+                self.check_read_acl(conn, node.acl, perms::READ)?;
+                let total_number = self
+                    .tree
+                    .all_children_number(&get.path)
+                    .ok_or(ErrorCode::NoNode)?;
+                Response::Count(GetAllChildrenNumberResponse { total_number })
+            }
+            Request::GetEphemerals(get) => Response::StringList(StringListResponse {
+                names: self.tree.ephemerals_with_prefix(session, &get.path),
+            }),
+            Request::WhoAmI => {
+                let auth = self
+                    .connections
+                    .get(&conn)
+                    .map(|c| c.auth.who_am_i())
+                    .unwrap_or_default();
+                Response::WhoAmI(WhoAmIResponse {
+                    client_info: auth
+                        .into_iter()
+                        .map(|info| ClientInfo {
+                            auth_scheme: info.auth_scheme,
+                            user: info.user,
+                        })
+                        .collect(),
+                })
+            }
+            Request::AddWatch(add) => {
+                let mode = AddWatchMode::from_code(add.mode).ok_or(ErrorCode::BadArguments)?;
+                self.watches.add_watch(session, &add.path, mode);
+                Response::ErrorCode(ErrorResponse { err: 0 })
+            }
+            Request::CheckWatches(check) => {
+                let kind =
+                    WatcherType::from_code(check.watcher_type).ok_or(ErrorCode::BadArguments)?;
+                self.watches.check_watches(&check.path, kind)?;
+                return Ok(None);
+            }
+            Request::RemoveWatches(remove) => {
+                let kind =
+                    WatcherType::from_code(remove.watcher_type).ok_or(ErrorCode::BadArguments)?;
+                self.watches.remove_watches(session, &remove.path, kind)?;
+                return Ok(None);
+            }
+            Request::MultiRead(ops) => Response::Multi(MultiResponse {
+                results: ops
+                    .iter()
+                    .map(|op| self.multi_read_op(conn, session, op))
+                    .collect(),
+            }),
+            _ => return Err(ErrorCode::Unimplemented),
+        }))
+    }
+
+    fn multi_read_op(&mut self, conn: ConnId, session: SessionId, op: &MultiOp) -> MultiOpResult {
+        let result = match op {
+            MultiOp::GetChildren(get) => self
+                .get_children(conn, session, get)
+                .map(|names| MultiOpResult::GetChildren(StringListResponse { names })),
+            MultiOp::GetData(get) => self
+                .get_data(conn, session, get)
+                .map(MultiOpResult::GetData),
+            _ => Err(ErrorCode::BadArguments),
+        };
+        result.unwrap_or_else(|code| MultiOpResult::Error(ErrorResponse { err: code.code() }))
+    }
+
+    fn get_data(
+        &mut self,
+        conn: ConnId,
+        session: SessionId,
+        get: &PathWatchRequest,
+    ) -> Result<GetDataResponse, ErrorCode> {
+        let node = self.tree.node(&get.path).ok_or(ErrorCode::NoNode)?;
+        self.check_read_acl(conn, node.acl, perms::READ)?;
+        let response = GetDataResponse {
+            data: Some(node.data.to_vec()),
+            stat: node.stat,
+        };
+        if get.watch {
+            self.watches.watch_data(session, &get.path);
+        }
+        Ok(response)
+    }
+
+    fn get_children(
+        &mut self,
+        conn: ConnId,
+        session: SessionId,
+        get: &PathWatchRequest,
+    ) -> Result<Vec<String>, ErrorCode> {
+        let node = self.tree.node(&get.path).ok_or(ErrorCode::NoNode)?;
+        self.check_read_acl(conn, node.acl, perms::READ)?;
+        let children = self.tree.children(&get.path).ok_or(ErrorCode::NoNode)?;
+        if get.watch {
+            self.watches.watch_children(session, &get.path);
+        }
+        Ok(children)
+    }
+
+    fn check_read_acl(
+        &self,
+        conn: ConnId,
+        acl: &[crate::data::types::Acl],
+        perm: i32,
+    ) -> Result<(), ErrorCode> {
+        if self.config.skip_acl {
+            return Ok(());
+        }
+        let auth = self
+            .connections
+            .get(&conn)
+            .map(|c| &c.auth)
+            .ok_or(ErrorCode::SessionExpired)?;
+        self.providers.check_acl(acl, perm, auth)
+    }
+
+    /// setWatches on reconnect: what the client missed fires now, the rest is registered.
+    fn set_watches(&mut self, conn: ConnId, session: SessionId, request: WatchReRegistration) {
+        let tree = &self.tree;
+        let missed = self
+            .watches
+            .set_watches(session, &request, |path| tree.stat(path));
+        for event in missed {
+            self.outputs.push_back(super::Output::Notify {
+                conn,
+                event: super::watcher_event(event.event_type, &event.path),
+            });
+        }
+    }
+}
