@@ -14,6 +14,7 @@
 //! ordering: a client's requests are answered in order, and a read never overtakes a write
 //! that was accepted before it.
 
+pub mod fourletter;
 pub mod pending;
 pub mod prep;
 mod reads;
@@ -162,6 +163,7 @@ enum Origin {
 
 enum Queued {
     Txn {
+        arrived: VirtualTime,
         origin: Origin,
         header: TxnHeader,
         txn: Txn,
@@ -169,10 +171,41 @@ enum Queued {
         multi_ops: Vec<OpCode>,
     },
     Read {
+        arrived: VirtualTime,
         conn: ConnId,
         xid: i32,
         request: Request,
     },
+}
+
+/// Request latency from arrival to answer, in milliseconds (`srvr`'s min/avg/max).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LatencyStats {
+    pub min_ms: u64,
+    pub max_ms: u64,
+    pub total_ms: u64,
+    pub count: u64,
+}
+
+impl LatencyStats {
+    fn record(&mut self, ms: u64) {
+        self.min_ms = if self.count == 0 {
+            ms
+        } else {
+            self.min_ms.min(ms)
+        };
+        self.max_ms = self.max_ms.max(ms);
+        self.total_ms = self.total_ms.saturating_add(ms);
+        self.count += 1;
+    }
+
+    pub fn average_ms(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.total_ms as f64 / self.count as f64
+        }
+    }
 }
 
 /// Counters for the four-letter words.
@@ -199,6 +232,9 @@ pub struct ZkServer {
     next_container_check: VirtualTime,
     wake_requested: Option<VirtualTime>,
     counters: ServerCounters,
+    latency: LatencyStats,
+    /// The time of the input being handled.
+    now: VirtualTime,
     /// The (empty) identity of the server's own requests: session expiry, container cleanup.
     server_auth: AuthInfo,
     outputs: VecDeque<Output>,
@@ -243,6 +279,8 @@ impl ZkServer {
             txns_since_snapshot: 0,
             wake_requested: None,
             counters: ServerCounters::default(),
+            latency: LatencyStats::default(),
+            now,
             server_auth: AuthInfo::new(),
             outputs: VecDeque::new(),
         }
@@ -268,6 +306,10 @@ impl ZkServer {
 
     pub fn counters(&self) -> ServerCounters {
         self.counters
+    }
+
+    pub fn latency(&self) -> LatencyStats {
+        self.latency
     }
 
     /// The highest zxid handed out (prepared), durable or not.
@@ -314,6 +356,7 @@ impl ZkServer {
     // ---- inputs ----
 
     pub fn handle(&mut self, now: VirtualTime, input: Input) {
+        self.now = now;
         match input {
             Input::Connect {
                 conn,
@@ -552,6 +595,7 @@ impl ZkServer {
                 self.outputs.push_back(Output::Close { conn });
             }
             read => self.queue.push_back(Queued::Read {
+                arrived: now,
                 conn,
                 xid,
                 request: read,
@@ -604,6 +648,7 @@ impl ZkServer {
             txn: txn.clone(),
         });
         self.queue.push_back(Queued::Txn {
+            arrived: self.now,
             origin,
             header,
             txn,
@@ -626,12 +671,26 @@ impl ZkServer {
             }
             match self.queue.pop_front() {
                 Some(Queued::Txn {
+                    arrived,
                     origin,
                     header,
                     txn,
                     multi_ops,
-                }) => self.apply(origin, &header, &txn, &multi_ops),
-                Some(Queued::Read { conn, xid, request }) => self.read(conn, xid, request),
+                }) => {
+                    if let Origin::Client { .. } = origin {
+                        self.latency.record(self.now.millis_since(arrived));
+                    }
+                    self.apply(origin, &header, &txn, &multi_ops);
+                }
+                Some(Queued::Read {
+                    arrived,
+                    conn,
+                    xid,
+                    request,
+                }) => {
+                    self.latency.record(self.now.millis_since(arrived));
+                    self.read(conn, xid, request);
+                }
                 None => return,
             }
         }
