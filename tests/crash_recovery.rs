@@ -181,7 +181,7 @@ fn acknowledged_writes_survive_kill_nine_and_multis_are_never_half_applied() {
         while started.elapsed() < kill_after {
             for _ in 0..20 {
                 counter += 1;
-                if counter % 3 == 0 {
+                if counter.is_multiple_of(3) {
                     let (a, b) = (format!("/pair-{counter}-a"), format!("/pair-{counter}-b"));
                     let ops = vec![
                         MultiOp::Create(create(&a, a.as_bytes())),
