@@ -26,6 +26,7 @@ pub async fn serve(
     peer: SocketAddr,
     events: UnboundedSender<Event>,
     max_frame_len: usize,
+    handshake_timeout: std::time::Duration,
 ) {
     let _ = stream.set_nodelay(true);
     let (mut reader, writer) = stream.into_split();
@@ -45,7 +46,15 @@ pub async fn serve(
     let mut decoder = FrameDecoder::for_server(max_frame_len);
     let mut buffer = vec![0u8; 64 * 1024];
     let mut handshaken = false;
+    // A connection that has not completed its handshake by then is dropped, as ZooKeeper
+    // drops "sessionless" connections, so half-sent frames cannot hold sockets forever.
+    let handshake_deadline = tokio::time::Instant::now() + handshake_timeout;
     'reading: loop {
+        let deadline = if handshaken {
+            tokio::time::Instant::now() + std::time::Duration::from_secs(86_400 * 365)
+        } else {
+            handshake_deadline
+        };
         // The server closes a connection by ending its writer: stop reading then too.
         let read = tokio::select! {
             read = reader.read(&mut buffer) => read,
@@ -53,6 +62,7 @@ pub async fn serve(
                 writer_done = true;
                 break;
             }
+            _ = tokio::time::sleep_until(deadline) => break,
         };
         let read = match read {
             Ok(0) | Err(_) => break,

@@ -164,6 +164,14 @@ pub async fn run(cfg: ZooCfg) -> Result<(), String> {
     );
 
     let max_frame = cfg.jute_max_buffer as usize;
+    // zookeeper.nio.sessionlessCnxnTimeout, read from the environment like the other
+    // system properties: how long a connection may take to complete its handshake.
+    let handshake_timeout = Duration::from_millis(
+        std::env::var("ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10_000),
+    );
     let accept_events = events.clone();
     tokio::spawn(async move {
         let mut next_conn: ConnId = 1;
@@ -179,6 +187,7 @@ pub async fn run(cfg: ZooCfg) -> Result<(), String> {
                 peer,
                 accept_events.clone(),
                 max_frame,
+                handshake_timeout,
             ));
         }
     });
