@@ -1,6 +1,7 @@
 //! The native command line. Only this module (and, later, the native runtime) touches the
 //! process's stdout, files and sockets.
 
+mod inspect_command;
 mod server_command;
 mod sim_command;
 
@@ -20,6 +21,8 @@ enum Command {
     Sim(sim_command::SimArgs),
     /// Run a standalone ZooKeeper server from a zoo.cfg.
     Server(server_command::ServerArgs),
+    /// Print a server's transaction log or newest snapshot.
+    Inspect(inspect_command::InspectArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -28,6 +31,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sim(args) => sim_command::run(&args, &mut stdout),
         Command::Server(args) => server_command::run(&args),
+        Command::Inspect(args) => inspect_command::run(&args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
