@@ -106,6 +106,11 @@ pub struct ZooCfg {
     pub extended_types_enabled: bool,
     /// `skipACL=yes` turns off every permission check.
     pub skip_acl: bool,
+    /// `znode.container.checkIntervalMs`: how often empty containers and expired TTL znodes
+    /// are looked for (a JVM system property in ZooKeeper; a zoo.cfg key here too).
+    pub container_check_interval_ms: u64,
+    /// `znode.container.maxNeverUsedIntervalMs`: 0 keeps never-used containers forever.
+    pub container_max_never_used_ms: u64,
     pub warnings: Vec<ConfigWarning>,
 }
 
@@ -236,6 +241,8 @@ struct Builder {
     super_digest: Option<String>,
     extended_types_enabled: Option<bool>,
     skip_acl: Option<bool>,
+    container_check_interval_ms: Option<u64>,
+    container_max_never_used_ms: Option<u64>,
     warnings: Vec<ConfigWarning>,
 }
 
@@ -363,6 +370,12 @@ impl Builder {
                     ));
                 }
                 self.super_digest = Some(entry.value.clone());
+            }
+            "znode.container.checkIntervalMs" => {
+                self.container_check_interval_ms = Some(u64::from(positive_u32(entry)?))
+            }
+            "znode.container.maxNeverUsedIntervalMs" => {
+                self.container_max_never_used_ms = Some(number(entry, "a whole number")?)
             }
             "extendedTypesEnabled" | "zookeeper.extendedTypesEnabled" => {
                 self.extended_types_enabled = Some(boolean(entry)?)
@@ -545,6 +558,8 @@ impl Builder {
             super_digest: self.super_digest,
             extended_types_enabled: self.extended_types_enabled.unwrap_or(false),
             skip_acl: self.skip_acl.unwrap_or(false),
+            container_check_interval_ms: self.container_check_interval_ms.unwrap_or(60_000),
+            container_max_never_used_ms: self.container_max_never_used_ms.unwrap_or(0),
             warnings: self.warnings,
         })
     }
@@ -736,6 +751,30 @@ mod tests {
         let cfg = parse(&format!("{MINIMAL}autopurge.snapRetainCount=1\n")).unwrap();
         assert_eq!(cfg.autopurge_snap_retain_count, 3);
         assert_eq!(cfg.warnings.len(), 1);
+    }
+
+    #[test]
+    fn container_manager_settings_are_read_from_zoo_cfg() {
+        let cfg = parse(MINIMAL).unwrap();
+        assert_eq!(
+            (
+                cfg.container_check_interval_ms,
+                cfg.container_max_never_used_ms
+            ),
+            (60_000, 0)
+        );
+        let cfg = parse(&format!(
+            "{MINIMAL}znode.container.checkIntervalMs=100\nznode.container.maxNeverUsedIntervalMs=500\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            (
+                cfg.container_check_interval_ms,
+                cfg.container_max_never_used_ms
+            ),
+            (100, 500)
+        );
+        assert!(cfg.warnings.is_empty());
     }
 
     #[test]

@@ -141,7 +141,7 @@ impl ZkServer {
                 })
             }
             Request::AddWatch(add) => {
-                let mode = AddWatchMode::from_code(add.mode).ok_or(ErrorCode::BadArguments)?;
+                let mode = AddWatchMode::from_code(add.mode).ok_or(ErrorCode::MarshallingError)?;
                 self.watches.add_watch(session, &add.path, mode);
                 Response::ErrorCode(ErrorResponse { err: 0 })
             }
@@ -157,25 +157,36 @@ impl ZkServer {
                 self.watches.remove_watches(session, &remove.path, kind)?;
                 return Ok(None);
             }
-            Request::MultiRead(ops) => Response::Multi(MultiResponse {
-                results: ops
+            Request::MultiRead(ops) => {
+                // A write inside a multiRead makes the whole request unreadable to ZooKeeper.
+                if !ops
                     .iter()
-                    .map(|op| self.multi_read_op(conn, session, op))
-                    .collect(),
-            }),
+                    .all(|op| matches!(op, MultiOp::GetChildren(_) | MultiOp::GetData(_)))
+                {
+                    return Err(ErrorCode::MarshallingError);
+                }
+                Response::Multi(MultiResponse {
+                    results: ops.iter().map(|op| self.multi_read_op(conn, op)).collect(),
+                })
+            }
             _ => return Err(ErrorCode::Unimplemented),
         }))
     }
 
-    fn multi_read_op(&mut self, conn: ConnId, session: SessionId, op: &MultiOp) -> MultiOpResult {
+    /// One op of a multiRead. Its watch flag is ignored: ZooKeeper's multiRead sets no watches.
+    fn multi_read_op(&mut self, conn: ConnId, op: &MultiOp) -> MultiOpResult {
+        let without_watch = |get: &PathWatchRequest| PathWatchRequest {
+            path: get.path.clone(),
+            watch: false,
+        };
         let result = match op {
             MultiOp::GetChildren(get) => self
-                .get_children(conn, session, get)
+                .get_children(conn, 0, &without_watch(get))
                 .map(|names| MultiOpResult::GetChildren(StringListResponse { names })),
             MultiOp::GetData(get) => self
-                .get_data(conn, session, get)
+                .get_data(conn, 0, &without_watch(get))
                 .map(MultiOpResult::GetData),
-            _ => Err(ErrorCode::BadArguments),
+            _ => Err(ErrorCode::MarshallingError),
         };
         result.unwrap_or_else(|code| MultiOpResult::Error(ErrorResponse { err: code.code() }))
     }

@@ -70,12 +70,6 @@ fn wall_clock_ms() -> u64 {
 }
 
 fn server_config(cfg: &ZooCfg, started_ms: u64) -> ZkServerConfig {
-    let env_ms = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
     ZkServerConfig {
         server_id: 0,
         tick_ms: u64::from(cfg.tick_time_ms),
@@ -87,10 +81,9 @@ fn server_config(cfg: &ZooCfg, started_ms: u64) -> ZkServerConfig {
         super_digest: cfg.super_digest.clone(),
         skip_acl: cfg.skip_acl,
         extended_types_enabled: cfg.extended_types_enabled,
-        // ZooKeeper reads these as system properties; so do we, from the environment.
-        container_check_interval_ms: env_ms("ZOOKEEPER_CONTAINER_CHECK_INTERVAL_MS", 60_000),
-        container_max_never_used_ms: env_ms("ZOOKEEPER_CONTAINER_MAX_NEVER_USED_INTERVAL_MS", 0)
-            as i64,
+        container_check_interval_ms: cfg.container_check_interval_ms,
+        container_max_never_used_ms: i64::try_from(cfg.container_max_never_used_ms)
+            .unwrap_or(i64::MAX),
         snap_count: cfg.snap_count,
     }
 }
