@@ -28,8 +28,9 @@ use crate::data::txn::{Txn, TxnHeader};
 use crate::data::types::{ErrorCode, EventType, KeeperState, OpCode, SessionId, Zxid};
 use crate::data::watch::WatchManager;
 use crate::proto::records::{
-    ConnectRequest, ConnectResponse, Create2Response, ErrorResponse, MultiOpResult, MultiResponse,
-    PathResponse, ReplyHeader, Request, RequestHeader, Response, StatResponse, WatcherEvent,
+    ConnectRequest, ConnectResponse, Create2Response, ErrorResponse, MultiOp, MultiOpResult,
+    MultiResponse, PathResponse, ReplyHeader, Request, RequestHeader, Response, StatResponse,
+    WatcherEvent,
 };
 use crate::time::VirtualTime;
 use core::net::IpAddr;
@@ -425,6 +426,14 @@ impl ZkServer {
             return;
         }
         let session = request.session_id;
+        // Whatever the password, a client reconnecting to a session takes it over: ZooKeeper
+        // closes the session's current connection first.
+        if let Some(previous) = self.session_owner.get(&session).copied() {
+            if previous != conn {
+                self.outputs.push_back(Output::Close { conn: previous });
+                self.on_connection_lost(previous);
+            }
+        }
         let alive =
             password_matches(session, &request.passwd) && self.sessions.touch(session, now).is_ok();
         if !alive {
@@ -569,8 +578,20 @@ impl ZkServer {
             Request::Multi(ops) => {
                 let zxid = self.next_zxid();
                 let header = self.txn_header(session, xid, zxid, now, OpCode::Multi);
-                let (txn, ops) = self.prep(session, Some(conn), zxid).multi(&ops);
-                self.enqueue_txn(origin, header, txn, ops);
+                // A read inside a multi makes ZooKeeper refuse the whole request as unreadable,
+                // after it has already given it a zxid.
+                let has_read = ops
+                    .iter()
+                    .any(|op| matches!(op, MultiOp::GetChildren(_) | MultiOp::GetData(_)));
+                if has_read {
+                    let txn = Txn::Error {
+                        code: ErrorCode::MarshallingError,
+                    };
+                    self.enqueue_txn(origin, header, txn, Vec::new());
+                } else {
+                    let (txn, ops) = self.prep(session, Some(conn), zxid).multi(&ops);
+                    self.enqueue_txn(origin, header, txn, ops);
+                }
             }
             Request::Create(_)
             | Request::Create2(_)
@@ -723,17 +744,15 @@ impl ZkServer {
                 );
             }
             Origin::Client { conn, xid } => {
-                let body = if err == ErrorCode::Ok || header.op == OpCode::Multi {
+                // A multi that failed in one of its ops still answers Ok in its header, with
+                // per-op results; a multi refused as a whole answers its error alone.
+                let per_op_results = matches!(txn, Txn::Multi(_));
+                let body = if err == ErrorCode::Ok || per_op_results {
                     write_response(header.op, &outcome.result, multi_ops)
                 } else {
                     None
                 };
-                // A multi that failed still answers Ok in its header, with per-op results.
-                let err = if header.op == OpCode::Multi {
-                    ErrorCode::Ok
-                } else {
-                    err
-                };
+                let err = if per_op_results { ErrorCode::Ok } else { err };
                 self.reply(conn, xid, err, body);
             }
             Origin::Server => {}

@@ -146,14 +146,14 @@ impl ZkServer {
                 Response::ErrorCode(ErrorResponse { err: 0 })
             }
             Request::CheckWatches(check) => {
-                let kind =
-                    WatcherType::from_code(check.watcher_type).ok_or(ErrorCode::BadArguments)?;
+                let kind = WatcherType::from_code(check.watcher_type)
+                    .ok_or(ErrorCode::MarshallingError)?;
                 self.watches.check_watches(&check.path, kind)?;
                 return Ok(None);
             }
             Request::RemoveWatches(remove) => {
-                let kind =
-                    WatcherType::from_code(remove.watcher_type).ok_or(ErrorCode::BadArguments)?;
+                let kind = WatcherType::from_code(remove.watcher_type)
+                    .ok_or(ErrorCode::MarshallingError)?;
                 self.watches.remove_watches(session, &remove.path, kind)?;
                 return Ok(None);
             }

@@ -446,8 +446,28 @@ fn reconnecting_with_the_password_resumes_the_session_and_a_wrong_one_is_refused
         (first.session_id, first.timeout_ms)
     );
     assert_eq!(harness.call(2, create("/after", b"", 1)).0, ErrorCode::Ok);
-    let refused = connected(&harness.connect_with(3, first.session_id, vec![1; 16])).unwrap();
-    assert_eq!(refused.session_id, 0);
+    let outputs = harness.connect_with(3, first.session_id, vec![1; 16]);
+    assert_eq!(connected(&outputs).unwrap().session_id, 0);
+    assert!(
+        closed(&outputs, 2),
+        "even a failed takeover closes the session's connection"
+    );
+}
+
+#[test]
+fn a_multi_with_a_read_inside_is_refused_whole_with_a_zxid() {
+    let mut harness = Harness::new();
+    harness.connect(1);
+    let (err, body) = harness.call(
+        1,
+        Request::Multi(vec![MultiOp::GetData(PathWatchRequest {
+            path: "/".to_string(),
+            watch: false,
+        })]),
+    );
+    assert_eq!((err, body), (ErrorCode::MarshallingError, None));
+    let stat = created_stat(harness.call(1, create("/next", b"", 0)));
+    assert_eq!(stat.czxid, 3, "the refused multi consumed zxid 2");
 }
 
 #[test]
