@@ -1,6 +1,7 @@
 //! The native command line. Only this module (and, later, the native runtime) touches the
 //! process's stdout, files and sockets.
 
+pub mod bench;
 mod sim_command;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +18,8 @@ struct Cli {
 enum Command {
     /// Run a simulated ensemble headless and print its trace.
     Sim(sim_command::SimArgs),
+    /// Load a ZooKeeper-compatible server over the wire and report throughput and latency.
+    Bench(bench::BenchArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -24,6 +27,7 @@ pub fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
         Command::Sim(args) => sim_command::run(&args, &mut stdout),
+        Command::Bench(args) => bench::run(&args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
