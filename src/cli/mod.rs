@@ -1,6 +1,7 @@
-//! The native command line. Only this module (and, later, the native runtime) touches the
-//! process's stdout, files and sockets.
+//! The native command line. Only this module and the native runtime touch the process's
+//! stdout, files and sockets.
 
+pub mod bench;
 mod inspect_command;
 mod server_command;
 mod sim_command;
@@ -23,6 +24,8 @@ enum Command {
     Server(server_command::ServerArgs),
     /// Print a server's transaction log or newest snapshot.
     Inspect(inspect_command::InspectArgs),
+    /// Load a ZooKeeper-compatible server over the wire and report throughput and latency.
+    Bench(bench::BenchArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -32,6 +35,7 @@ pub fn main() -> ExitCode {
         Command::Sim(args) => sim_command::run(&args, &mut stdout),
         Command::Server(args) => server_command::run(&args),
         Command::Inspect(args) => inspect_command::run(&args, &mut stdout),
+        Command::Bench(args) => bench::run(&args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
