@@ -38,6 +38,12 @@ fn storage_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// "N bytes", or "null data" for a null buffer.
+fn data_size(data: &Option<Vec<u8>>) -> String {
+    data.as_ref()
+        .map_or_else(|| "null data".to_string(), |d| format!("{} bytes", d.len()))
+}
+
 fn describe(txn: &Txn) -> String {
     match txn {
         Txn::CreateSession { timeout_ms } => format!("createSession timeout={timeout_ms}ms"),
@@ -50,8 +56,8 @@ fn describe(txn: &Txn) -> String {
             ephemeral_owner,
             ..
         } => format!(
-            "create {path} ({} bytes){}",
-            data.len(),
+            "create {path} ({}){}",
+            data_size(data),
             if *ephemeral_owner != 0 {
                 format!(" owner={ephemeral_owner:#x}")
             } else {
@@ -63,7 +69,7 @@ fn describe(txn: &Txn) -> String {
             path,
             data,
             version,
-        } => format!("setData {path} ({} bytes) version={version}", data.len()),
+        } => format!("setData {path} ({}) version={version}", data_size(data)),
         Txn::SetAcl { path, acl, version } => {
             format!("setACL {path} {} entries aversion={version}", acl.len())
         }

@@ -12,7 +12,9 @@
 //!   over each child's own subtree; siblings such as `a-b` and `a.b` sort between `a` and
 //!   `a/...`, which is why the jump starts only when a grandchild is met.
 //! - Data above [`INLINE_DATA_MAX`] bytes lives in a side map, so updating a parent's
-//!   metadata (every create and delete below it) never copies a large payload.
+//!   metadata (every create and delete below it) never copies a large payload. Null data (a
+//!   client may send a buffer of length -1, and ZooKeeper keeps it null) is a flag bit in
+//!   the record, distinct from empty data at no extra cost.
 //! - ACL lists are interned with reference counts (ZooKeeper's `ReferenceCountedACLCache`):
 //!   a million znodes sharing one ACL store it once, and a record holds a small id.
 //!
@@ -56,6 +58,19 @@ struct Meta {
 }
 
 const FLAG_DATA_OUT_OF_LINE: u8 = 1;
+/// The znode's data is null, not empty: nothing follows the metadata.
+const FLAG_DATA_NULL: u8 = 2;
+
+/// Where a record says its data is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stored<'a> {
+    /// Null data.
+    Null,
+    /// Inside the record (possibly empty).
+    Inline(&'a [u8]),
+    /// In the side map of large data.
+    OutOfLine,
+}
 
 fn zigzag(value: i64) -> u64 {
     ((value << 1) ^ (value >> 63)) as u64
@@ -144,16 +159,16 @@ impl<'a> Record<'a> {
         std::str::from_utf8(path).unwrap_or("")
     }
 
-    /// `inline` is `None` when the data lives in the side map.
-    fn encode(path: &str, meta: &Meta, inline: Option<&[u8]>) -> Vec<u8> {
+    fn encode(path: &str, meta: &Meta, data: Stored<'_>) -> Vec<u8> {
+        let (flags, inline) = match data {
+            Stored::Null => (FLAG_DATA_NULL, None),
+            Stored::Inline(data) => (0, Some(data)),
+            Stored::OutOfLine => (FLAG_DATA_OUT_OF_LINE, None),
+        };
         let mut out = Vec::with_capacity(path.len() + 24 + inline.map_or(0, <[u8]>::len));
         out.extend_from_slice(path.as_bytes());
         out.push(0);
-        out.push(if inline.is_some() {
-            0
-        } else {
-            FLAG_DATA_OUT_OF_LINE
-        });
+        out.push(flags);
         put_varint(&mut out, zigzag(meta.czxid));
         put_varint(&mut out, zigzag(meta.mzxid.wrapping_sub(meta.czxid)));
         put_varint(&mut out, zigzag(meta.pzxid.wrapping_sub(meta.czxid)));
@@ -171,8 +186,8 @@ impl<'a> Record<'a> {
         out
     }
 
-    /// The metadata and the inline data (`None`: the data is in the side map).
-    fn decode(self) -> (Meta, Option<&'a [u8]>) {
+    /// The metadata and where the data is.
+    fn decode(self) -> (Meta, Stored<'a>) {
         let mut reader = Reader {
             bytes: self.0,
             pos: self.key().len(),
@@ -196,8 +211,14 @@ impl<'a> Record<'a> {
             num_children: reader.int(),
             acl: reader.varint() as u32,
         };
-        let inline = (flags & FLAG_DATA_OUT_OF_LINE == 0).then_some(reader.rest());
-        (meta, inline)
+        let data = if flags & FLAG_DATA_NULL != 0 {
+            Stored::Null
+        } else if flags & FLAG_DATA_OUT_OF_LINE != 0 {
+            Stored::OutOfLine
+        } else {
+            Stored::Inline(reader.rest())
+        };
+        (meta, data)
     }
 }
 
@@ -551,7 +572,9 @@ impl SessionEphemerals {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeRef<'a> {
     pub path: &'a str,
-    pub data: &'a [u8],
+    /// `None` when the znode's data is null (created or set with a null buffer), which a
+    /// getData answers as null; its Stat's dataLength is 0, as for empty data.
+    pub data: Option<&'a [u8]>,
     /// The Stat a client is sent.
     pub stat: Stat,
     pub acl: &'a [Acl],
@@ -631,8 +654,16 @@ enum Undo {
     },
     Node {
         path: String,
-        old: Option<(Meta, Box<[u8]>)>,
+        old: Option<(Meta, Data)>,
     },
+}
+
+/// A znode's data as the tree moves it around: `None` is null data.
+type Data = Option<Box<[u8]>>;
+
+/// The length of a znode's data as ZooKeeper counts it (null counts as 0).
+fn data_len(data: Option<&[u8]>) -> usize {
+    data.map_or(0, <[u8]>::len)
 }
 
 /// The znode tree. See the module doc for its layout.
@@ -679,9 +710,9 @@ fn descendant_prefix(path: &str) -> String {
 impl DataTree {
     /// The tree of a fresh ZooKeeper 3.8 server. Checked against the real server: `/`,
     /// `/zookeeper`, `/zookeeper/quota` and `/zookeeper/config` have every zxid and time 0,
-    /// empty data and world:anyone ALL, except `/zookeeper/config`, which is world:anyone
-    /// READ with aversion -1 (ZooKeeper sets its ACL with version -1); `/` shows cversion -1
-    /// and `/zookeeper` cversion -2 (persisted 0, minus their children).
+    /// empty (not null) data and world:anyone ALL, except `/zookeeper/config`, which is
+    /// world:anyone READ with aversion -1 (ZooKeeper sets its ACL with version -1); `/` shows
+    /// cversion -1 and `/zookeeper` cversion -2 (persisted 0, minus their children).
     pub fn new() -> DataTree {
         let mut tree = DataTree {
             nodes: RecordStore::default(),
@@ -709,7 +740,7 @@ impl DataTree {
                 acl,
                 ..Meta::default()
             };
-            tree.set_node(path, Some((meta, Box::default())), &mut None);
+            tree.set_node(path, Some((meta, Some(Box::default()))), &mut None);
         }
         tree.acls.collect();
         tree
@@ -717,7 +748,7 @@ impl DataTree {
 
     // ----- reads -----
 
-    fn load(&self, path: &str) -> Option<(Meta, &[u8])> {
+    fn load(&self, path: &str) -> Option<(Meta, Option<&[u8]>)> {
         if path.contains('\0') {
             return None;
         }
@@ -725,14 +756,16 @@ impl DataTree {
         Some(self.split(record))
     }
 
-    fn split<'a>(&'a self, record: Record<'a>) -> (Meta, &'a [u8]) {
-        let (meta, inline) = record.decode();
-        let data = match inline {
-            Some(data) => data,
-            None => self
-                .large_data
-                .get(record.path())
-                .map_or(&[][..], |data| &data[..]),
+    fn split<'a>(&'a self, record: Record<'a>) -> (Meta, Option<&'a [u8]>) {
+        let (meta, stored) = record.decode();
+        let data = match stored {
+            Stored::Null => None,
+            Stored::Inline(data) => Some(data),
+            Stored::OutOfLine => Some(
+                self.large_data
+                    .get(record.path())
+                    .map_or(&[][..], |data| &data[..]),
+            ),
         };
         (meta, data)
     }
@@ -761,7 +794,7 @@ impl DataTree {
         NodeRef {
             path: record.path(),
             data,
-            stat: Self::stat_of(&meta, data.len()),
+            stat: Self::stat_of(&meta, data_len(data)),
             acl: self.acls.get(meta.acl),
             ephemeral_owner: meta.ephemeral_owner,
             persisted_cversion: meta.cversion,
@@ -783,7 +816,7 @@ impl DataTree {
 
     pub fn stat(&self, path: &str) -> Option<Stat> {
         self.load(path)
-            .map(|(meta, data)| Self::stat_of(&meta, data.len()))
+            .map(|(meta, data)| Self::stat_of(&meta, data_len(data)))
     }
 
     /// Every znode in path byte order.
@@ -941,8 +974,8 @@ impl DataTree {
         let Some(record) = self.nodes.get(&probe(path)) else {
             return;
         };
-        let (old, inline) = record.decode();
-        let replacement = Record::encode(path, &meta, inline);
+        let (old, stored) = record.decode();
+        let replacement = Record::encode(path, &meta, stored);
         if old.acl != meta.acl {
             self.acls.retain(meta.acl);
             self.acls.release(old.acl);
@@ -958,24 +991,20 @@ impl DataTree {
 
     /// Puts (or with `None` removes) a whole znode, keeping every index in step: count, data
     /// size, ACL references, and the ephemeral, container and TTL sets.
-    fn set_node(
-        &mut self,
-        path: &str,
-        new: Option<(Meta, Box<[u8]>)>,
-        undo: &mut Option<Vec<Undo>>,
-    ) {
+    fn set_node(&mut self, path: &str, new: Option<(Meta, Data)>, undo: &mut Option<Vec<Undo>>) {
         let old = self.nodes.remove(&probe(path)).map(|record| {
-            let (meta, inline) = Record(&record).decode();
-            let data: Box<[u8]> = match inline {
-                Some(data) => data.into(),
-                None => self.large_data.remove(path).unwrap_or_default(),
+            let (meta, stored) = Record(&record).decode();
+            let data: Data = match stored {
+                Stored::Null => None,
+                Stored::Inline(data) => Some(data.into()),
+                Stored::OutOfLine => Some(self.large_data.remove(path).unwrap_or_default()),
             };
             (meta, data)
         });
         let same_owner = matches!((&old, &new), (Some((a, _)), Some((b, _))) if a.ephemeral_owner == b.ephemeral_owner);
         if let Some((meta, data)) = &old {
             self.node_count -= 1;
-            self.data_size -= node_size(path, data.len());
+            self.data_size -= node_size(path, data_len(data.as_deref()));
             self.acls.release(meta.acl);
             if !same_owner {
                 self.unindex_kind(path, meta.ephemeral_owner);
@@ -983,16 +1012,24 @@ impl DataTree {
         }
         if let Some((meta, data)) = new {
             self.node_count += 1;
-            self.data_size += node_size(path, data.len());
+            self.data_size += node_size(path, data_len(data.as_deref()));
             self.acls.retain(meta.acl);
             if !same_owner {
                 self.index_kind(path, meta.ephemeral_owner);
             }
-            if data.len() <= INLINE_DATA_MAX {
-                self.nodes.insert(&Record::encode(path, &meta, Some(&data)));
-            } else {
-                self.nodes.insert(&Record::encode(path, &meta, None));
-                self.large_data.insert(path.to_string(), data);
+            match data {
+                None => self
+                    .nodes
+                    .insert(&Record::encode(path, &meta, Stored::Null)),
+                Some(data) if data.len() <= INLINE_DATA_MAX => {
+                    self.nodes
+                        .insert(&Record::encode(path, &meta, Stored::Inline(&data)));
+                }
+                Some(data) => {
+                    self.nodes
+                        .insert(&Record::encode(path, &meta, Stored::OutOfLine));
+                    self.large_data.insert(path.to_string(), data);
+                }
             }
         }
         if let Some(log) = undo {
@@ -1118,7 +1155,7 @@ impl DataTree {
             } => self.create(
                 header,
                 path,
-                data,
+                data.as_deref(),
                 acl,
                 *ephemeral_owner,
                 *parent_cversion,
@@ -1137,18 +1174,18 @@ impl DataTree {
                 meta.mzxid = header.zxid.0;
                 meta.mtime = header.time_ms;
                 meta.version = *version;
-                self.set_node(path, Some((meta, data.as_slice().into())), undo);
+                self.set_node(path, Some((meta, data.as_deref().map(Into::into))), undo);
                 events.push(event(EventType::NodeDataChanged, path));
                 OpResult::DataSet {
                     path: path.clone(),
-                    stat: Self::stat_of(&meta, data.len()),
+                    stat: Self::stat_of(&meta, data_len(data.as_deref())),
                 }
             }
             Txn::SetAcl { path, acl, version } => {
                 let Some((mut meta, data)) = self.load(path) else {
                     return OpResult::Error(ErrorCode::NoNode);
                 };
-                let data_len = data.len();
+                let data_len = data_len(data);
                 meta.aversion = *version;
                 meta.acl = self.acls.intern(acl);
                 self.set_meta(path, meta, undo);
@@ -1172,7 +1209,7 @@ impl DataTree {
         &mut self,
         header: &TxnHeader,
         path: &str,
-        data: &[u8],
+        data: Option<&[u8]>,
         acl: &[Acl],
         ephemeral_owner: i64,
         parent_cversion: i32,
@@ -1228,12 +1265,12 @@ impl DataTree {
             acl: self.acls.intern(acl),
         };
         self.set_meta(parent, parent_meta, undo);
-        self.set_node(path, Some((meta, data.into())), undo);
+        self.set_node(path, Some((meta, data.map(Into::into))), undo);
         events.push(event(EventType::NodeCreated, path));
         events.push(event(EventType::NodeChildrenChanged, parent));
         OpResult::Created {
             path: path.to_string(),
-            stat: Self::stat_of(&meta, data.len()),
+            stat: Self::stat_of(&meta, data_len(data)),
         }
     }
 
@@ -1446,12 +1483,16 @@ mod tests {
         }
 
         fn set_data(&mut self, path: &str, data: &[u8]) -> OpResult {
+            self.set_data_or_null(path, Some(data))
+        }
+
+        fn set_data_or_null(&mut self, path: &str, data: Option<&[u8]>) -> OpResult {
             let version = self.tree.stat(path).map_or(0, |s| s.version + 1);
             self.apply(
                 OpCode::SetData,
                 Txn::SetData {
                     path: path.into(),
-                    data: data.to_vec(),
+                    data: data.map(<[u8]>::to_vec),
                     version,
                 },
             )
@@ -1512,7 +1553,10 @@ mod tests {
             }
         );
         assert_eq!(config.acl, Acl::read_unsafe().as_slice());
-        assert!(config.data.is_empty());
+        assert_eq!(config.data, Some(&b""[..]));
+        for path in ["/", "/zookeeper", "/zookeeper/quota"] {
+            assert_eq!(tree.node(path).unwrap().data, Some(&b""[..]), "{path}");
+        }
         assert_eq!(tree.children("/"), Some(vec!["zookeeper".to_string()]));
         assert_eq!(
             tree.children("/zookeeper"),
@@ -1581,7 +1625,7 @@ mod tests {
                 stat: expected
             }
         );
-        assert_eq!(zk.tree.node("/a").unwrap().data, b"abc");
+        assert_eq!(zk.tree.node("/a").unwrap().data, Some(&b"abc"[..]));
         assert_eq!(zk.tree.last_processed_zxid(), header.zxid);
     }
 
@@ -1608,7 +1652,7 @@ mod tests {
         );
         let set = Txn::SetData {
             path: "/w/x".into(),
-            data: b"1".to_vec(),
+            data: Some(b"1".to_vec()),
             version: 1,
         };
         assert_eq!(
@@ -1650,7 +1694,7 @@ mod tests {
         for (path, owner, code) in cases {
             let txn = Txn::Create {
                 path: path.into(),
-                data: Vec::new(),
+                data: Some(Vec::new()),
                 acl: Acl::open_unsafe(),
                 ephemeral_owner: owner,
                 parent_cversion: 5,
@@ -1759,7 +1803,7 @@ mod tests {
             zk.tree.node("/x").unwrap().acl,
             Acl::read_unsafe().as_slice()
         );
-        assert_eq!(zk.tree.node("/x").unwrap().data, b"new!");
+        assert_eq!(zk.tree.node("/x").unwrap().data, Some(&b"new!"[..]));
     }
 
     /// Checked against the real server: a multi of create, check and setData on one node
@@ -1776,7 +1820,7 @@ mod tests {
             },
             Txn::SetData {
                 path: "/m1".into(),
-                data: b"z".to_vec(),
+                data: Some(b"z".to_vec()),
                 version: 1,
             },
         ]);
@@ -1855,21 +1899,21 @@ mod tests {
         let multi = Txn::Multi(vec![
             Txn::Create {
                 path: "/x".into(),
-                data: vec![7; 500],
+                data: Some(vec![7; 500]),
                 acl: odd_acl,
                 ephemeral_owner: 0,
                 parent_cversion: -1,
             },
             Txn::Create {
                 path: "/x/y".into(),
-                data: Vec::new(),
+                data: Some(Vec::new()),
                 acl: Acl::open_unsafe(),
                 ephemeral_owner: 0,
                 parent_cversion: -1,
             },
             Txn::SetData {
                 path: "/keep".into(),
-                data: vec![1; 300],
+                data: Some(vec![1; 300]),
                 version: 1,
             },
             Txn::Delete { path: "/e1".into() },
@@ -2205,14 +2249,151 @@ mod tests {
         assert_eq!(zk.tree.approximate_data_size(), base + 4 + big.len() as i64);
         zk.create("/big/child", b"12");
         zk.delete("/big/child");
-        assert_eq!(zk.tree.node("/big").unwrap().data, big.as_slice());
+        assert_eq!(zk.tree.node("/big").unwrap().data, Some(big.as_slice()));
         zk.set_data("/big", b"small");
-        assert_eq!(zk.tree.node("/big").unwrap().data, b"small");
+        assert_eq!(zk.tree.node("/big").unwrap().data, Some(&b"small"[..]));
         zk.set_data("/big", &big);
         assert_eq!(zk.tree.stat("/big").unwrap().data_length, big.len() as i32);
         zk.delete("/big");
         assert_eq!(zk.tree.approximate_data_size(), base);
         assert!(zk.tree.large_data.is_empty());
+    }
+
+    /// Checked against the real server (a client sending a buffer of length -1): the znode
+    /// keeps null data and getData answers null, not an empty buffer; its dataLength is 0
+    /// and approximateDataSize counts only its path; setData with null makes data null again,
+    /// with an empty buffer empty.
+    #[test]
+    fn null_data_is_kept_apart_from_empty_data() {
+        let mut zk = Leader::new();
+        let base = zk.tree.approximate_data_size();
+        let txn = Txn::create("/n", None, Acl::open_unsafe(), EphemeralType::Persistent, 1);
+        match zk.apply(OpCode::Create2, txn).result {
+            OpResult::Created { stat, .. } => assert_eq!(stat.data_length, 0),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(zk.tree.node("/n").unwrap().data, None);
+        assert_eq!(zk.tree.stat("/n").unwrap().data_length, 0);
+        assert_eq!(zk.tree.approximate_data_size(), base + 2);
+        zk.create("/e", b"");
+        assert_eq!(zk.tree.node("/e").unwrap().data, Some(&b""[..]));
+        assert_eq!(zk.tree.approximate_data_size(), base + 4);
+
+        // Metadata updates (a child created and deleted, an ACL set) keep the null.
+        zk.create("/n/c", b"x");
+        zk.delete("/n/c");
+        zk.apply(
+            OpCode::SetAcl,
+            Txn::SetAcl {
+                path: "/n".into(),
+                acl: Acl::read_unsafe(),
+                version: 1,
+            },
+        );
+        assert_eq!(zk.tree.node("/n").unwrap().data, None);
+
+        zk.create("/x", b"abc");
+        match zk.set_data_or_null("/x", None) {
+            OpResult::DataSet { stat, .. } => assert_eq!((stat.data_length, stat.version), (0, 1)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(zk.tree.node("/x").unwrap().data, None);
+        zk.set_data("/x", b"");
+        assert_eq!(zk.tree.node("/x").unwrap().data, Some(&b""[..]));
+        zk.set_data_or_null("/x", None);
+        zk.set_data("/x", b"q");
+        assert_eq!(zk.tree.node("/x").unwrap().data, Some(&b"q"[..]));
+        zk.set_data_or_null("/e", None);
+        assert_eq!(zk.tree.node("/e").unwrap().data, None);
+        assert_eq!(zk.tree.approximate_data_size(), base + 2 + 2 + 2 + 1);
+
+        // Out-of-line data to null and back: the side map follows.
+        let big = vec![5; INLINE_DATA_MAX + 1];
+        zk.create("/big", &big);
+        zk.set_data_or_null("/big", None);
+        assert_eq!(zk.tree.node("/big").unwrap().data, None);
+        assert!(zk.tree.large_data.is_empty());
+        zk.set_data("/big", &big);
+        assert_eq!(zk.tree.node("/big").unwrap().data, Some(big.as_slice()));
+        assert_eq!(zk.tree.large_data.len(), 1);
+        assert_eq!(
+            zk.tree.iter().filter(|n| n.data.is_none()).count(),
+            2,
+            "/n and /e"
+        );
+    }
+
+    /// A multi creates and sets null data too, and undoing a failed one restores the null.
+    #[test]
+    fn multi_keeps_null_data_and_its_rollback_restores_it() {
+        let mut zk = Leader::new();
+        zk.create_kind("/n", b"", EphemeralType::Persistent);
+        zk.set_data_or_null("/n", None);
+        let multi = Txn::Multi(vec![
+            Txn::create("/m", None, Acl::open_unsafe(), EphemeralType::Container, -1),
+            Txn::SetData {
+                path: "/n".into(),
+                data: None,
+                version: 2,
+            },
+        ]);
+        assert_eq!(
+            zk.apply(OpCode::Multi, multi).result.error_code(),
+            ErrorCode::Ok
+        );
+        assert_eq!(zk.tree.node("/m").unwrap().data, None);
+        assert_eq!(zk.tree.node("/n").unwrap().data, None);
+        let before = zk.tree.clone();
+        let failing = Txn::Multi(vec![
+            Txn::SetData {
+                path: "/n".into(),
+                data: Some(b"now".to_vec()),
+                version: 3,
+            },
+            Txn::SetData {
+                path: "/m".into(),
+                data: Some(Vec::new()),
+                version: 1,
+            },
+            Txn::Delete {
+                path: "/missing".into(),
+            },
+        ]);
+        assert_eq!(
+            zk.apply(OpCode::Multi, failing).result.error_code(),
+            ErrorCode::NoNode
+        );
+        assert_same_tree(&before, &zk.tree);
+        assert_eq!(zk.tree.node("/n").unwrap().data, None);
+    }
+
+    /// A snapshot (the tree through serde) keeps null, empty, inline and out-of-line data.
+    #[test]
+    fn snapshot_round_trip_keeps_null_apart_from_empty() {
+        let mut zk = Leader::new();
+        let big = vec![9; INLINE_DATA_MAX + 10];
+        zk.create("/empty", b"");
+        zk.create("/small", b"abc");
+        zk.create("/big", &big);
+        zk.create("/null", b"abc");
+        zk.set_data_or_null("/null", None);
+        let txn = Txn::create(
+            "/null/child",
+            None,
+            Acl::open_unsafe(),
+            EphemeralType::Session(0x100),
+            -1,
+        );
+        zk.apply(OpCode::Create, txn);
+        let bytes = postcard::to_allocvec(&zk.tree).unwrap();
+        let restored: DataTree = postcard::from_bytes(&bytes).unwrap();
+        assert_same_tree(&zk.tree, &restored);
+        assert_eq!(restored.node("/null").unwrap().data, None);
+        assert_eq!(restored.node("/null/child").unwrap().data, None);
+        assert_eq!(restored.node("/empty").unwrap().data, Some(&b""[..]));
+        assert_eq!(restored.node("/small").unwrap().data, Some(&b"abc"[..]));
+        assert_eq!(restored.node("/big").unwrap().data, Some(big.as_slice()));
+        assert_eq!(restored.stat("/null").unwrap().data_length, 0);
     }
 
     /// Past i32::MAX the prepared parent cversion wraps negative; the tree only moves it
@@ -2304,11 +2485,24 @@ mod tests {
             num_children: i32::MAX,
             acl: u32::MAX,
         };
-        let record = Record::encode("/x/y", &meta, Some(b"data"));
+        let record = Record::encode("/x/y", &meta, Stored::Inline(b"data"));
         assert_eq!(Record(&record).path(), "/x/y");
-        assert_eq!(Record(&record).decode(), (meta, Some(&b"data"[..])));
-        let outside = Record::encode("/x", &Meta::default(), None);
-        assert_eq!(Record(&outside).decode(), (Meta::default(), None));
+        assert_eq!(
+            Record(&record).decode(),
+            (meta, Stored::Inline(&b"data"[..]))
+        );
+        let outside = Record::encode("/x", &Meta::default(), Stored::OutOfLine);
+        assert_eq!(
+            Record(&outside).decode(),
+            (Meta::default(), Stored::OutOfLine)
+        );
+        // Null and empty data are told apart by the flags byte alone: same length.
+        let null = Record::encode("/x/y", &meta, Stored::Null);
+        assert_eq!(Record(&null).decode(), (meta, Stored::Null));
+        let empty = Record::encode("/x/y", &meta, Stored::Inline(b""));
+        assert_eq!(Record(&empty).decode(), (meta, Stored::Inline(&b""[..])));
+        assert_eq!(null.len(), empty.len());
+        assert_eq!(null.len(), record.len() - 4);
         // A truncated record decodes to zeros instead of panicking.
         assert_eq!(Record(b"/t\0").decode().0, Meta::default());
     }
@@ -2319,7 +2513,7 @@ mod tests {
                 .map(|n| {
                     (
                         n.path.to_string(),
-                        n.data.to_vec(),
+                        n.data.map(<[u8]>::to_vec),
                         n.stat,
                         n.acl.to_vec(),
                         n.persisted_cversion,
@@ -2345,7 +2539,11 @@ mod tests {
                 czxid: i64::from(name),
                 ..Meta::default()
             };
-            Record::encode(&format!("/k{name:05}"), &meta, Some(&vec![7; len]))
+            Record::encode(
+                &format!("/k{name:05}"),
+                &meta,
+                Stored::Inline(&vec![7; len]),
+            )
         }
 
         proptest! {
@@ -2421,9 +2619,10 @@ mod tests {
             Delete {
                 path: String,
             },
+            /// `len: None` sets null data.
             SetData {
                 path: String,
-                len: usize,
+                len: Option<usize>,
             },
             Close,
         }
@@ -2438,7 +2637,7 @@ mod tests {
                 4 => (any_path(), 0..200usize, any::<bool>())
                     .prop_map(|(path, len, ephemeral)| Op::Create { path, len, ephemeral }),
                 2 => any_path().prop_map(|path| Op::Delete { path }),
-                1 => (any_path(), 0..200usize).prop_map(|(path, len)| Op::SetData { path, len }),
+                1 => (any_path(), prop::option::of(0..200usize)).prop_map(|(path, len)| Op::SetData { path, len }),
                 1 => Just(Op::Close),
             ]
         }
@@ -2448,7 +2647,8 @@ mod tests {
         struct Node {
             children: BTreeSet<String>,
             creates: i32,
-            len: usize,
+            /// `None`: null data.
+            len: Option<usize>,
             ephemeral: bool,
         }
 
@@ -2459,7 +2659,7 @@ mod tests {
                 let mut zk = Leader::new();
                 let mut model: BTreeMap<String, Node> = BTreeMap::new();
                 for path in ["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"] {
-                    model.insert(path.to_string(), Node::default());
+                    model.insert(path.to_string(), Node { len: Some(0), ..Node::default() });
                 }
                 model.get_mut("/").unwrap().children.insert("zookeeper".into());
                 for child in ["quota", "config"] {
@@ -2482,7 +2682,7 @@ mod tests {
                                 let p = model.get_mut(&parent).unwrap();
                                 p.children.insert(path::name(&path).to_string());
                                 p.creates += 1;
-                                model.insert(path, Node { len, ephemeral, ..Node::default() });
+                                model.insert(path, Node { len: Some(len), ephemeral, ..Node::default() });
                             }
                         }
                         Op::Delete { path } => {
@@ -2500,7 +2700,8 @@ mod tests {
                             }
                         }
                         Op::SetData { path, len } => {
-                            let result = zk.set_data(&path, &vec![2; len]);
+                            let data = len.map(|len| vec![2; len]);
+                            let result = zk.set_data_or_null(&path, data.as_deref());
                             match model.get_mut(&path) {
                                 None => prop_assert_eq!(result.error_code(), ErrorCode::NoNode),
                                 Some(n) => {
@@ -2531,7 +2732,9 @@ mod tests {
                         let n = node.children.len() as i32;
                         prop_assert_eq!(stat.num_children, n, "{}", path);
                         prop_assert_eq!(stat.cversion, 2 * node.creates - n, "{}", path);
-                        prop_assert_eq!(stat.data_length as usize, node.len);
+                        prop_assert_eq!(stat.data_length as usize, node.len.unwrap_or(0));
+                        let data = zk.tree.node(path).unwrap().data;
+                        prop_assert_eq!(data.map(<[u8]>::len), node.len, "{}", path);
                         let children = zk.tree.children(path).unwrap();
                         prop_assert_eq!(&children, &node.children.iter().cloned().collect::<Vec<_>>());
                         let descendants = model.keys().filter(|p| p.starts_with(&descendant_prefix(path)) && *p != "/").count();

@@ -44,7 +44,9 @@ pub enum Txn {
     Create {
         /// Final path, sequential suffix included.
         path: String,
-        data: Vec<u8>,
+        /// `None` for null data (the client sent a buffer of length -1), which the znode
+        /// keeps: getData answers null, not an empty buffer.
+        data: Option<Vec<u8>>,
         acl: Vec<Acl>,
         /// 0 for a persistent znode, the owning session for an ephemeral one, or the
         /// container/TTL encoding of [`EphemeralType::owner`].
@@ -57,7 +59,8 @@ pub enum Txn {
     /// `SetDataTxn`; `version` is the znode's new version.
     SetData {
         path: String,
-        data: Vec<u8>,
+        /// `None` for null data, as in [`Txn::Create`].
+        data: Option<Vec<u8>>,
         version: i32,
     },
     /// `SetACLTxn`; `version` is the znode's new aversion.
@@ -159,16 +162,17 @@ pub fn sequential_path(requested_path: &str, parent_cversion: i32) -> String {
 
 impl Txn {
     /// A create of the given kind, with the parent's next cversion already worked out.
+    /// `data` is a `Vec<u8>`, or an `Option` whose `None` is null data.
     pub fn create(
         path: impl Into<String>,
-        data: Vec<u8>,
+        data: impl Into<Option<Vec<u8>>>,
         acl: Vec<Acl>,
         kind: EphemeralType,
         parent_cversion: i32,
     ) -> Txn {
         Txn::Create {
             path: path.into(),
-            data,
+            data: data.into(),
             acl,
             ephemeral_owner: kind.owner(),
             parent_cversion,
@@ -283,5 +287,26 @@ mod tests {
             code: ErrorCode::NoNode
         }
         .is_write());
+    }
+
+    #[test]
+    fn create_helper_keeps_null_data_apart_from_empty() {
+        let data_of = |txn: Txn| match txn {
+            Txn::Create { data, .. } => data,
+            other => panic!("{other:?}"),
+        };
+        let create = |data: Option<Vec<u8>>| {
+            Txn::create("/n", data, Acl::open_unsafe(), EphemeralType::Persistent, 1)
+        };
+        assert_eq!(data_of(create(None)), None);
+        assert_eq!(data_of(create(Some(Vec::new()))), Some(Vec::new()));
+        let plain = Txn::create(
+            "/n",
+            b"x".to_vec(),
+            Acl::open_unsafe(),
+            EphemeralType::Persistent,
+            1,
+        );
+        assert_eq!(data_of(plain), Some(b"x".to_vec()));
     }
 }

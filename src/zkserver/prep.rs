@@ -230,7 +230,7 @@ impl Prep<'_> {
         );
         Ok(Txn::create(
             path,
-            args.data.clone().unwrap_or_default(),
+            args.data.clone(),
             acl,
             kind,
             parent_cversion,
@@ -274,7 +274,7 @@ impl Prep<'_> {
         self.pending.record(self.zxid, path, Some(after));
         Ok(Txn::SetData {
             path: path.to_string(),
-            data: data.clone().unwrap_or_default(),
+            data: data.clone(),
             version: new_version,
         })
     }
@@ -550,6 +550,95 @@ mod tests {
             "nothing of the failed multi stays outstanding"
         );
         assert!(fixture.prep(2).write(&create("/m", 0)).is_ok());
+    }
+
+    /// A null buffer (length -1 on the wire) stays null in every create flavour, in setData
+    /// and inside a multi; an empty one stays empty. Applied, the tree keeps the difference.
+    #[test]
+    fn null_data_is_prepared_as_null_not_empty() {
+        let mut fixture = Fixture::new();
+        let plain = |path: &str, data: Option<Vec<u8>>| CreateRequest {
+            path: path.to_string(),
+            data,
+            acl: Acl::open_unsafe(),
+            flags: 0,
+        };
+        let requests = [
+            Request::Create(plain("/c1", None)),
+            Request::Create2(plain("/c2", None)),
+            Request::CreateContainer(CreateRequest {
+                flags: 4,
+                ..plain("/c3", None)
+            }),
+            Request::CreateTtl(CreateTtlRequest {
+                path: "/c4".to_string(),
+                data: None,
+                acl: Acl::open_unsafe(),
+                flags: 5,
+                ttl: 1000,
+            }),
+            Request::Create(plain("/empty", Some(Vec::new()))),
+            Request::SetData(SetDataRequest {
+                path: "/empty".to_string(),
+                data: None,
+                version: -1,
+            }),
+            Request::SetData(SetDataRequest {
+                path: "/c1".to_string(),
+                data: Some(Vec::new()),
+                version: -1,
+            }),
+        ];
+        let mut txns = Vec::new();
+        for (zxid, request) in (1..).zip(&requests) {
+            txns.push(fixture.prep(zxid).write(request).unwrap());
+        }
+        let data: Vec<Option<Vec<u8>>> = txns
+            .iter()
+            .map(|txn| match txn {
+                Txn::Create { data, .. } | Txn::SetData { data, .. } => data.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let empty = Some(Vec::new());
+        assert_eq!(
+            data,
+            [None, None, None, None, empty.clone(), None, empty.clone()]
+        );
+        let (multi, _) = fixture.prep(8).multi(&[
+            MultiOp::Create(plain("/m", None)),
+            MultiOp::SetData(SetDataRequest {
+                path: "/c2".to_string(),
+                data: Some(b"d".to_vec()),
+                version: -1,
+            }),
+            MultiOp::SetData(SetDataRequest {
+                path: "/c2".to_string(),
+                data: None,
+                version: -1,
+            }),
+        ]);
+        let Txn::Multi(ops) = &multi else {
+            panic!("{multi:?}");
+        };
+        assert!(matches!(&ops[0], Txn::Create { data: None, .. }));
+        assert!(matches!(&ops[2], Txn::SetData { data: None, .. }));
+        txns.push(multi);
+        for (zxid, txn) in (1..).zip(&txns) {
+            let header = crate::data::txn::TxnHeader {
+                session_id: 0x77,
+                cxid: 0,
+                zxid: Zxid(zxid),
+                time_ms: 0,
+                op: OpCode::Create2,
+            };
+            fixture.tree.apply(&header, txn);
+        }
+        let data_of = |path: &str| fixture.tree.node(path).unwrap().data.map(<[u8]>::to_vec);
+        for path in ["/c2", "/c3", "/c4", "/empty", "/m"] {
+            assert_eq!(data_of(path), None, "{path}");
+        }
+        assert_eq!(data_of("/c1"), empty);
     }
 
     #[test]

@@ -200,7 +200,8 @@ impl ZkServer {
         let node = self.tree.node(&get.path).ok_or(ErrorCode::NoNode)?;
         self.check_read_acl(conn, node.acl, perms::READ)?;
         let response = GetDataResponse {
-            data: Some(node.data.to_vec()),
+            // Null data stays null (length -1 on the wire), as ZooKeeper answers it.
+            data: node.data.map(<[u8]>::to_vec),
             stat: node.stat,
         };
         if get.watch {
@@ -252,6 +253,130 @@ impl ZkServer {
                 conn,
                 event: super::watcher_event(event.event_type, &event.path),
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Input, Output, ZkServerConfig};
+    use super::*;
+    use crate::data::types::{Acl, Zxid};
+    use crate::proto::records::{ConnectRequest, CreateRequest, RequestHeader, SetDataRequest};
+    use crate::time::VirtualTime;
+    use core::net::{IpAddr, Ipv4Addr};
+
+    const NOW: VirtualTime = VirtualTime::from_millis(1_000);
+
+    /// Hands the server one input and returns every output, making each write durable.
+    fn drive(server: &mut ZkServer, input: Input) -> Vec<Output> {
+        server.handle(NOW, input);
+        let mut outputs = Vec::new();
+        loop {
+            let mut persisted = None;
+            while let Some(output) = server.poll_output() {
+                if let Output::Persist { header, .. } = &output {
+                    persisted = Some(header.zxid);
+                }
+                outputs.push(output);
+            }
+            match persisted {
+                Some(through) => server.handle(NOW, Input::Persisted { through }),
+                None => return outputs,
+            }
+        }
+    }
+
+    /// Sends a request on connection 1 and returns its reply (error code and body).
+    fn call(server: &mut ZkServer, xid: i32, request: Request) -> (i32, Option<Response>) {
+        let header = RequestHeader {
+            xid,
+            op_code: request.op_code(),
+        };
+        let request = Input::Request {
+            conn: 1,
+            header,
+            request,
+        };
+        drive(server, request)
+            .into_iter()
+            .find_map(|output| match output {
+                Output::Reply { header, body, .. } if header.xid == xid => Some((header.err, body)),
+                _ => None,
+            })
+            .expect("the request is answered")
+    }
+
+    fn connected_server() -> ZkServer {
+        let mut server = ZkServer::new(ZkServerConfig::standalone(2000));
+        let connect = Input::Connect {
+            conn: 1,
+            client: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            request: ConnectRequest {
+                protocol_version: 0,
+                last_zxid_seen: Zxid(0),
+                timeout_ms: 10_000,
+                session_id: 0,
+                passwd: vec![0; 16],
+                read_only: Some(false),
+            },
+        };
+        let outputs = drive(&mut server, connect);
+        assert!(outputs
+            .iter()
+            .any(|output| matches!(output, Output::Connected { conn: 1, .. })));
+        server
+    }
+
+    fn get(path: &str) -> PathWatchRequest {
+        PathWatchRequest {
+            path: path.to_string(),
+            watch: false,
+        }
+    }
+
+    /// Checked against the real server: a znode created with a null buffer answers getData
+    /// with null (length -1), not an empty buffer, and dataLength 0; so does a multiRead.
+    #[test]
+    fn get_data_and_multi_read_answer_null_for_null_data() {
+        let mut server = connected_server();
+        for (xid, (path, data)) in (2..).zip([("/null", None), ("/empty", Some(Vec::new()))]) {
+            let create = Request::Create(CreateRequest {
+                path: path.to_string(),
+                data,
+                acl: Acl::open_unsafe(),
+                flags: 0,
+            });
+            assert_eq!(call(&mut server, xid, create).0, 0);
+        }
+        let data = |reply: (i32, Option<Response>)| match reply {
+            (0, Some(Response::Data(body))) => (body.data, body.stat.data_length),
+            other => panic!("{other:?}"),
+        };
+        let null = call(&mut server, 4, Request::GetData(get("/null")));
+        assert_eq!(data(null), (None, 0));
+        let empty = call(&mut server, 5, Request::GetData(get("/empty")));
+        assert_eq!(data(empty), (Some(Vec::new()), 0));
+        let set = Request::SetData(SetDataRequest {
+            path: "/empty".to_string(),
+            data: None,
+            version: -1,
+        });
+        assert_eq!(call(&mut server, 6, set).0, 0);
+        let ops = vec![
+            MultiOp::GetData(get("/null")),
+            MultiOp::GetData(get("/empty")),
+        ];
+        match call(&mut server, 7, Request::MultiRead(ops)) {
+            (0, Some(Response::Multi(multi))) => {
+                for result in multi.results {
+                    let MultiOpResult::GetData(body) = result else {
+                        panic!("{result:?}");
+                    };
+                    assert_eq!((body.data, body.stat.data_length), (None, 0));
+                }
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

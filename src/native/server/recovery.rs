@@ -176,13 +176,16 @@ mod tests {
     #[test]
     fn transactions_round_trip_through_their_encoding() {
         let h = header(9, 3, OpCode::SetData);
-        let t = Txn::SetData {
-            path: "/p".to_string(),
-            data: vec![1, 2, 3],
-            version: 4,
-        };
-        let decoded = decode_txn(&encode_txn(&h, &t)).unwrap();
-        assert_eq!((decoded.header, decoded.txn), (h, t));
+        // Null data stays distinct from empty data.
+        for data in [Some(vec![1, 2, 3]), Some(Vec::new()), None] {
+            let t = Txn::SetData {
+                path: "/p".to_string(),
+                data,
+                version: 4,
+            };
+            let decoded = decode_txn(&encode_txn(&h, &t)).unwrap();
+            assert_eq!((decoded.header, decoded.txn), (h.clone(), t));
+        }
         assert!(decode_txn(&[0xff, 0xff]).is_err());
     }
 }
