@@ -1,6 +1,7 @@
 //! The native command line. Only this module (and, later, the native runtime) touches the
 //! process's stdout, files and sockets.
 
+mod shell;
 mod sim_command;
 
 use clap::{Parser, Subcommand};
@@ -17,13 +18,16 @@ struct Cli {
 enum Command {
     /// Run a simulated ensemble headless and print its trace.
     Sim(sim_command::SimArgs),
+    /// A zkCli.sh-style shell: `zooscope cli -server host:port [command ...]`.
+    Cli(shell::ShellArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
-        Command::Sim(args) => sim_command::run(&args, &mut stdout),
+        Command::Sim(args) => sim_command::run(&args, &mut std::io::stdout().lock()),
+        // The shell reports its own errors and exits with the last command's status.
+        Command::Cli(args) => return shell::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

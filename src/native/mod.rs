@@ -1,4 +1,5 @@
 //! The native runtime: everything that touches real files, sockets and clocks so the core
 //! does not have to. Native targets only.
 
+pub mod client;
 pub mod storage;
