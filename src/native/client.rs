@@ -8,7 +8,7 @@
 //! sent as given: validating them is the caller's business, so tests can probe what a server
 //! does with bad ones. All wire encoding is `crate::proto`'s.
 
-use crate::data::types::{ErrorCode, EventType, KeeperState, Stat, Zxid};
+use crate::data::types::{ErrorCode, EventType, KeeperState, OpCode, Stat, Zxid};
 use crate::proto::frame::{encode_frame, Frame, FrameDecoder, DEFAULT_MAX_FRAME_LENGTH};
 use crate::proto::jute::Record;
 use crate::proto::records::{
@@ -216,6 +216,9 @@ impl Client {
                     Ok(Err(ClientError::SessionExpired)) => {
                         return Err(ClientError::SessionExpired)
                     }
+                    Ok(Err(ClientError::ConnectionLoss(reason))) => {
+                        failures.push(format!("{host}: {reason}"))
+                    }
                     Ok(Err(error)) => failures.push(format!("{host}: {error}")),
                     Err(_) => failures.push(format!("{host}: no answer in time")),
                 }
@@ -314,8 +317,9 @@ impl Client {
     }
 
     /// Queues a request now and returns a future of its reply, so that several requests can
-    /// be in flight at once and go out in the order they were submitted. `Request::Auth`
-    /// travels as an auth packet (xid -4), `Ping` and `SetWatches` with their special xids.
+    /// be in flight at once and go out in the order they were submitted. `Request::Auth` (or
+    /// an `Unknown` request with its op code, 100) travels as an auth packet (xid -4), `Ping`
+    /// and `SetWatches` with their special xids.
     pub fn submit(
         &self,
         request: Request,
@@ -674,12 +678,13 @@ impl Connection {
     }
 
     fn submit(&mut self, Submission { request, reply }: Submission) {
+        // An auth packet may also come as `Unknown` with op 100, to carry a null buffer.
+        if request.op_code() == OpCode::Auth.code() {
+            self.send(AUTH_XID, &request);
+            self.auth_waiters.push_back(reply);
+            return;
+        }
         let xid = match &request {
-            Request::Auth(_) => {
-                self.send(AUTH_XID, &request);
-                self.auth_waiters.push_back(reply);
-                return;
-            }
             Request::Ping => PING_XID,
             Request::SetWatches(_) | Request::SetWatches2(_) => SET_WATCHES_XID,
             _ => self.take_xid(),

@@ -164,7 +164,8 @@ pub enum ServerCommand {
     },
     AddAuth {
         scheme: String,
-        auth: Vec<u8>,
+        /// `None` when no auth was typed: zkCli then sends a null buffer.
+        auth: Option<Vec<u8>>,
     },
     Sync {
         path: String,
@@ -345,7 +346,7 @@ fn parse_words(words: &[String], warnings: &mut Vec<String>) -> Result<ServerCom
             }
             ServerCommand::AddAuth {
                 scheme: parsed.arg(1).unwrap_or_default().to_string(),
-                auth: parsed.arg(2).unwrap_or_default().as_bytes().to_vec(),
+                auth: parsed.arg(2).map(|auth| auth.as_bytes().to_vec()),
             }
         }
         "sync" => {

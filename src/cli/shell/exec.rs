@@ -5,11 +5,13 @@
 use super::commands::{CliError, ServerCommand};
 use super::format::{id_text, list, perm_string, stat_block};
 use super::session::Session;
-use crate::data::types::{Acl, CreateMode, ErrorCode, KeeperState, Stat};
+use crate::data::types::{Acl, CreateMode, ErrorCode, KeeperState, OpCode, Stat};
 use crate::native::client::{Client, ClientError, ClientEvent};
+use crate::proto::jute::JuteWriter;
 use crate::proto::records::{
-    AddWatchRequest, CreateRequest, CreateTtlRequest, DeleteRequest, MultiOp, MultiOpResult,
-    PathRequest, PathWatchRequest, Request, Response, SetAclRequest, WatchTypeRequest,
+    AddWatchRequest, AuthPacket, CreateRequest, CreateTtlRequest, DeleteRequest, MultiOp,
+    MultiOpResult, PathRequest, PathWatchRequest, Request, Response, SetAclRequest,
+    WatchTypeRequest,
 };
 use std::collections::VecDeque;
 use std::io::Write;
@@ -182,9 +184,10 @@ pub async fn execute(
         }
         ServerCommand::AddAuth { scheme, auth } => {
             let client = connected(session, "/", out).await?;
-            session.remember_auth(&scheme, &auth);
+            let request = auth_request(&scheme, auth.as_deref());
+            session.remember_auth(request.clone());
             // zkCli does not wait for the answer; a refusal shows as an AuthFailed event.
-            let _ = client.add_auth(&scheme, &auth).await;
+            let _ = client.call(request).await;
             session.print_events(out);
             Ok(())
         }
@@ -388,6 +391,28 @@ async fn create(
                 _ => {}
             }
             Err(keeper_error(&error, Some(&path)))
+        }
+    }
+}
+
+/// An auth packet; the codec's `AuthPacket` has no null buffer, which zkCli sends for
+/// `addauth scheme` without auth (and the server refuses), so that one is encoded here.
+fn auth_request(scheme: &str, auth: Option<&[u8]>) -> Request {
+    match auth {
+        Some(auth) => Request::Auth(AuthPacket {
+            auth_type: 0,
+            scheme: scheme.to_string(),
+            auth: auth.to_vec(),
+        }),
+        None => {
+            let mut body = JuteWriter::new();
+            body.write_int(0);
+            body.write_ustring(scheme);
+            body.write_optional_buffer(None);
+            Request::Unknown {
+                op_code: OpCode::Auth.code(),
+                body: body.into_bytes(),
+            }
         }
     }
 }

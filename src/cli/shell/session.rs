@@ -35,8 +35,8 @@ pub struct Session {
     options: ConnectOptions,
     link: Link,
     pub watches: WatchRegistry,
-    /// Identities added with addauth, sent again on every resumed connection.
-    auths: Vec<(String, Vec<u8>)>,
+    /// The auth packets of addauth, sent again on every resumed connection.
+    auths: Vec<Request>,
     pub print_watches: bool,
 }
 
@@ -168,13 +168,13 @@ impl Session {
         if let Some(set_watches) = self.watches.set_watches(client.last_zxid()) {
             let _ = client.call(Request::SetWatches2(set_watches)).await;
         }
-        for (scheme, auth) in &self.auths {
-            let _ = client.add_auth(scheme, auth).await;
+        for auth in &self.auths {
+            let _ = client.call(auth.clone()).await;
         }
     }
 
-    pub fn remember_auth(&mut self, scheme: &str, auth: &[u8]) {
-        self.auths.push((scheme.to_string(), auth.to_vec()));
+    pub fn remember_auth(&mut self, auth: Request) {
+        self.auths.push(auth);
     }
 
     /// Ends the session (zkCli's `close`, and `connect` replacing a live session).

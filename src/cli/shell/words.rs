@@ -160,8 +160,7 @@ pub fn parse_options(words: &[String], specs: &[OptionSpec]) -> Result<ParsedWor
             return Err(format!("Unrecognized option: {word}"));
         }
         // -s, -se, -t10: letters until one takes a value, which takes the rest.
-        let mut rest = body.char_indices();
-        while let Some((offset, letter)) = rest.next() {
+        for (offset, letter) in body.char_indices() {
             let Some(found) = spec(letter) else {
                 return Err(format!("Unrecognized option: {word}"));
             };
