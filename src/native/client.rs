@@ -836,6 +836,10 @@ impl Connection {
 
     fn finish(mut self, ending: Ending) {
         let (state, error) = match ending {
+            // A server may hang up before its answer to closeSession arrives.
+            Ending::Closed | Ending::Lost(_) if self.closing => {
+                (ConnectionState::Closed, ClientError::Closed)
+            }
             Ending::Closed => (ConnectionState::Closed, ClientError::Closed),
             Ending::Lost(_) if self.auth_failed => {
                 (ConnectionState::AuthFailed, ClientError::AuthFailed)

@@ -37,7 +37,8 @@ pub async fn execute(
                 let _ = writeln!(err, "KeeperErrorCode = InvalidACL");
                 return Err(CliError::new("Acl is not valid : null"));
             };
-            create(session, &path, data, acl, mode, ttl, out, err).await
+            let request = create_request(&path, data, acl, mode, ttl);
+            create(session, request, &path, out, err).await
         }
         ServerCommand::Ls {
             path,
@@ -334,48 +335,52 @@ pub async fn execute(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn create(
-    session: &mut Session,
+/// zkCli's create goes out as create (1), or createContainer / createTTL when it must.
+fn create_request(
     path: &str,
     data: Option<Vec<u8>>,
     acl: Vec<Acl>,
     mode: CreateMode,
     ttl: i64,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<(), CliError> {
-    let client = connected(session, path, out).await?;
-    let flags = mode.flag();
+) -> Request {
     let path = path.to_string();
-    // zkCli's create goes out as create (1), or createContainer / createTTL when it must.
-    let request = if mode.is_ttl() {
-        Request::CreateTtl(CreateTtlRequest {
-            path: path.clone(),
+    let flags = mode.flag();
+    if mode.is_ttl() {
+        return Request::CreateTtl(CreateTtlRequest {
+            path,
             data,
             acl,
             flags,
             ttl,
-        })
-    } else {
-        let body = CreateRequest {
-            path: path.clone(),
-            data,
-            acl,
-            flags,
-        };
-        if mode.is_container() {
-            Request::CreateContainer(body)
-        } else {
-            Request::Create(body)
-        }
+        });
+    }
+    let body = CreateRequest {
+        path,
+        data,
+        acl,
+        flags,
     };
+    if mode.is_container() {
+        Request::CreateContainer(body)
+    } else {
+        Request::Create(body)
+    }
+}
+
+async fn create(
+    session: &mut Session,
+    request: Request,
+    path: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), CliError> {
+    let client = connected(session, path, out).await?;
     match client.call(request).await {
         Ok(reply) => {
             let created = match reply.body {
                 Some(Response::Path(body)) => body.path,
                 Some(Response::Create2(body)) => body.path,
-                _ => return Err(unexpected(&path)),
+                _ => return Err(unexpected(path)),
             };
             let _ = writeln!(err, "Created {created}");
             Ok(())
@@ -383,14 +388,14 @@ async fn create(
         Err(error) => {
             match error.error_code() {
                 Some(ErrorCode::InvalidAcl) => {
-                    let _ = writeln!(err, "{}", keeper_exception_message(&error, &path));
+                    let _ = writeln!(err, "{}", keeper_exception_message(&error, path));
                 }
                 Some(ErrorCode::EphemeralOnLocalSession) => {
                     let _ = writeln!(err, "Unable to create ephemeral node on a local session");
                 }
                 _ => {}
             }
-            Err(keeper_error(&error, Some(&path)))
+            Err(keeper_error(&error, Some(path)))
         }
     }
 }
