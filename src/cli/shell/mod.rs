@@ -93,10 +93,15 @@ fn parse_invocation(args: &[String]) -> Result<Invocation, String> {
 }
 
 pub fn run(args: &ShellArgs) -> ExitCode {
+    // zkCli has no help option; ours prints the commands rather than opening a shell.
+    if matches!(args.args.first().map(String::as_str), Some("-h" | "--help")) {
+        let _ = write!(std::io::stdout(), "{}", commands::usage_text());
+        return ExitCode::SUCCESS;
+    }
     let invocation = match parse_invocation(&args.args) {
         Ok(invocation) => invocation,
         Err(message) => {
-            eprintln!("{message}");
+            let _ = writeln!(std::io::stderr(), "{message}");
             return ExitCode::FAILURE;
         }
     };
@@ -106,7 +111,10 @@ pub fn run(args: &ShellArgs) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("zooscope: cannot start the async runtime: {error}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "zooscope: cannot start the async runtime: {error}"
+            );
             return ExitCode::FAILURE;
         }
     };
