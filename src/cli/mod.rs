@@ -4,6 +4,7 @@
 pub mod bench;
 mod inspect_command;
 mod server_command;
+mod shell;
 mod sim_command;
 
 use clap::{Parser, Subcommand};
@@ -26,16 +27,21 @@ enum Command {
     Inspect(inspect_command::InspectArgs),
     /// Load a ZooKeeper-compatible server over the wire and report throughput and latency.
     Bench(bench::BenchArgs),
+    /// A zkCli.sh-style shell: `zooscope cli -server host:port [command ...]`.
+    Cli(shell::ShellArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut stdout = std::io::stdout().lock();
+    // Locked only where used: the shell prints from more than one thread.
+    let stdout = || std::io::stdout().lock();
     let result = match cli.command {
-        Command::Sim(args) => sim_command::run(&args, &mut stdout),
+        Command::Sim(args) => sim_command::run(&args, &mut stdout()),
         Command::Server(args) => server_command::run(&args),
-        Command::Inspect(args) => inspect_command::run(&args, &mut stdout),
-        Command::Bench(args) => bench::run(&args, &mut stdout),
+        Command::Inspect(args) => inspect_command::run(&args, &mut stdout()),
+        Command::Bench(args) => bench::run(&args, &mut stdout()),
+        // The shell reports its own errors and exits with the last command's status.
+        Command::Cli(args) => return shell::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
