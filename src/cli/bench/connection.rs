@@ -20,7 +20,10 @@ use tokio::net::TcpStream;
 const SESSION_TIMEOUT_MS: i32 = 30_000;
 /// How long a connection may wait for a reply before the run is declared stuck.
 pub const STALL_TIMEOUT: Duration = Duration::from_secs(30);
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 32 * 1024;
+/// Encoded requests waiting for the socket are capped at this, whatever the pipeline and value
+/// size, so memory stays bounded and a request's clock starts close to when it is written.
+const MAX_UNWRITTEN: usize = 1024 * 1024;
 
 /// Where a connection's requests come from and where their outcomes go.
 pub trait OpSource {
@@ -75,7 +78,13 @@ impl Connection {
             .await?;
         let payload = tokio::time::timeout(STALL_TIMEOUT, connection.read_frame())
             .await
-            .map_err(|_| format!("{addr} did not answer the handshake"))??;
+            .map_err(|_| format!("{addr} did not answer the handshake"))?
+            .map_err(|e| {
+                format!(
+                    "{addr} refused the handshake ({e}); too many connections from one address? \
+                     (Apache ZooKeeper's maxClientCnxns defaults to 60)"
+                )
+            })?;
         let response = decode_connect_response(&payload)
             .map_err(|e| format!("undecodable handshake reply from {addr}: {e}"))?;
         if response.session_id == 0 || response.timeout_ms <= 0 {
@@ -156,7 +165,7 @@ impl Connection {
         let mut written = 0;
         loop {
             let now = Instant::now();
-            while in_flight.len() < pipeline {
+            while in_flight.len() < pipeline && out.len() - written < MAX_UNWRITTEN {
                 let Some((tag, request)) = source.next_request(now) else {
                     break;
                 };

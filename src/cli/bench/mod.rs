@@ -29,7 +29,7 @@ use crate::proto::records::{
 /// Largest value accepted: ZooKeeper's default `jute.maxbuffer` is 1 MiB - 1 for the whole
 /// request, path and headers included.
 const MAX_VALUE_SIZE: usize = 1_000_000;
-const MAX_CLIENTS: usize = 10_000;
+const MAX_CLIENTS: usize = 4096;
 const MAX_PIPELINE: usize = 100_000;
 const DEFAULT_DURATION_S: f64 = 10.0;
 
@@ -190,7 +190,7 @@ pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<(), String> {
 async fn run_plan(plan: &Plan) -> Result<String, String> {
     let addr = resolve(&plan.server).await?;
     let mut connections = open_all(addr, plan.clients).await?;
-    let value = vec![b'x'; plan.value_size];
+    let value: Value = vec![b'x'; plan.value_size].into();
 
     let setup_started = Instant::now();
     let (created, existed) = setup(&mut connections, plan, &value).await?;
@@ -332,6 +332,9 @@ async fn run_list(
     Ok(source.results)
 }
 
+/// The value every key gets, shared by all clients rather than copied per client.
+type Value = Arc<[u8]>;
+
 fn create_request(path: String, value: &[u8]) -> Request {
     Request::Create(CreateRequest {
         path,
@@ -360,7 +363,7 @@ enum SetupStep {
 struct SetupSource {
     keys: Box<dyn Iterator<Item = u64> + Send>,
     overwrite: VecDeque<u64>,
-    value: Vec<u8>,
+    value: Value,
     created: u64,
     existed: u64,
     failure: Option<String>,
@@ -411,7 +414,7 @@ fn code_text(err: i32) -> String {
 async fn setup(
     connections: &mut Vec<Connection>,
     plan: &Plan,
-    value: &[u8],
+    value: &Value,
 ) -> Result<(u64, u64), String> {
     let parent = run_list(connections, vec![create_request(PARENT.to_string(), &[])]).await?;
     if let Some(&err) = parent.first() {
@@ -424,7 +427,7 @@ async fn setup(
         .map(|client| SetupSource {
             keys: Box::new(owned_keys(client, clients, plan.keys)),
             overwrite: VecDeque::new(),
-            value: value.to_vec(),
+            value: Arc::clone(value),
             created: 0,
             existed: 0,
             failure: None,
@@ -459,7 +462,7 @@ impl OpBudget {
 /// The load phase of one client.
 struct LoadSource {
     chooser: Chooser,
-    value: Vec<u8>,
+    value: Value,
     measure_from: Instant,
     stop_at: Option<Instant>,
     budget: Option<Arc<OpBudget>>,
@@ -508,7 +511,7 @@ async fn load(
     mix: OpMix,
     stop: Stop,
     warmup: Duration,
-    value: &[u8],
+    value: &Value,
 ) -> Result<LoadReport, String> {
     let measure_from = Instant::now() + warmup;
     let budget = match stop {
@@ -523,7 +526,7 @@ async fn load(
     for client in 0..connections.len() as u64 {
         sources.push(LoadSource {
             chooser: Chooser::new(mix, plan.keys, plan.seed, client),
-            value: value.to_vec(),
+            value: Arc::clone(value),
             measure_from,
             stop_at,
             budget: budget.clone(),
@@ -733,7 +736,7 @@ mod tests {
     #[test]
     fn out_of_range_options_are_refused_with_the_option_named() {
         let cases: [(&[&str], &str); 10] = [
-            (&["--clients", "0"], "--clients 0 is outside 1..=10000"),
+            (&["--clients", "0"], "--clients 0 is outside 1..=4096"),
             (&["--pipeline", "0"], "--pipeline 0 is outside"),
             (
                 &["--value-size", "2000000"],
@@ -768,7 +771,7 @@ mod tests {
         let mut source = SetupSource {
             keys: Box::new(owned_keys(0, 1, 3)),
             overwrite: VecDeque::new(),
-            value: vec![1, 2],
+            value: vec![1, 2].into(),
             created: 0,
             existed: 0,
             failure: None,
@@ -795,7 +798,7 @@ mod tests {
         let now = Instant::now();
         let mut source = LoadSource {
             chooser: Chooser::new(OpMix::Read, 10, 1, 0),
-            value: Vec::new(),
+            value: Vec::new().into(),
             measure_from: now + Duration::from_secs(1),
             stop_at: Some(now + Duration::from_secs(2)),
             budget: None,
