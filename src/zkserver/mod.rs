@@ -25,7 +25,7 @@ mod tests;
 use crate::data::acl::{AuthInfo, AuthProviders};
 use crate::data::tree::{DataTree, OpResult};
 use crate::data::txn::{Txn, TxnHeader};
-use crate::data::types::{ErrorCode, EventType, KeeperState, OpCode, SessionId, Zxid};
+use crate::data::types::{Acl, ErrorCode, EventType, KeeperState, OpCode, SessionId, Zxid};
 use crate::data::watch::WatchManager;
 use crate::proto::records::{
     ConnectRequest, ConnectResponse, Create2Response, ErrorResponse, MultiOp, MultiOpResult,
@@ -718,11 +718,17 @@ impl ZkServer {
     }
 
     fn apply(&mut self, origin: Origin, header: &TxnHeader, txn: &Txn, multi_ops: &[OpCode]) {
+        // A deleted node's ACL decides who may hear of its deletion: keep it before it goes.
+        let deleted_acls = self.acls_of_deletions(txn);
         let outcome = self.tree.apply(header, txn);
         self.pending.applied_through(header.zxid);
         self.txns_since_snapshot += 1;
         for event in &outcome.events {
-            self.notify(event);
+            let acl = match event.event_type {
+                EventType::NodeDeleted => deleted_acls.get(&event.path).cloned(),
+                _ => self.tree.node(&event.path).map(|node| node.acl.to_vec()),
+            };
+            self.notify(event, acl.as_deref());
         }
         let session = header.session_id;
         let err = outcome.result.error_code();
@@ -767,9 +773,51 @@ impl ZkServer {
         }
     }
 
-    /// Sends a watch event to every session whose watch it fires.
-    fn notify(&mut self, event: &crate::data::types::WatchedEvent) {
-        for (session, fired) in self.watches.trigger(event) {
+    /// The ACLs of the znodes a transaction will delete.
+    fn acls_of_deletions(&self, txn: &Txn) -> BTreeMap<String, Vec<Acl>> {
+        let mut acls = BTreeMap::new();
+        let mut remember = |path: &str| {
+            if let Some(node) = self.tree.node(path) {
+                acls.insert(path.to_string(), node.acl.to_vec());
+            }
+        };
+        match txn {
+            Txn::Delete { path } => remember(path),
+            Txn::CloseSession { paths_to_delete } => {
+                paths_to_delete.iter().for_each(|p| remember(p))
+            }
+            Txn::Multi(txns) => {
+                for sub in txns {
+                    if let Txn::Delete { path } = sub {
+                        remember(path);
+                    }
+                }
+            }
+            _ => {}
+        }
+        acls
+    }
+
+    /// Sends a watch event to every session whose watch it fires and that may read the node
+    /// (`acl`, the node's or for a deletion its last): ZooKeeper 3.8 as Debian ships it, with
+    /// the fix for CVE-2024-23944, hides events from sessions without READ, though their
+    /// one-shot watches are still used up.
+    fn notify(&mut self, event: &crate::data::types::WatchedEvent, acl: Option<&[Acl]>) {
+        let (providers, connections, owners) =
+            (&self.providers, &self.connections, &self.session_owner);
+        let skip_acl = self.config.skip_acl;
+        let may_read = |session: SessionId| {
+            if skip_acl {
+                return true;
+            }
+            let (Some(acl), Some(connection)) =
+                (acl, owners.get(&session).and_then(|c| connections.get(c)))
+            else {
+                return true;
+            };
+            providers.may_read(acl, &connection.auth)
+        };
+        for (session, fired) in self.watches.trigger_visible(event, may_read) {
             if let Some(&conn) = self.session_owner.get(&session) {
                 self.outputs.push_back(Output::Notify {
                     conn,

@@ -578,6 +578,52 @@ fn digest_acl_refuses_strangers_and_admits_the_owner() {
 }
 
 #[test]
+fn watch_events_reach_only_sessions_that_may_read_the_node() {
+    let mut harness = Harness::new();
+    harness.connect(1);
+    harness.connect(2);
+    harness.send(
+        1,
+        Request::Auth(AuthPacket {
+            auth_type: 0,
+            scheme: "digest".to_string(),
+            auth: b"alice:secret".to_vec(),
+        }),
+    );
+    harness.call(
+        1,
+        Request::Create2(CreateRequest {
+            path: "/secret".to_string(),
+            data: Some(b"s".to_vec()),
+            acl: Acl::creator_all(),
+            flags: 0,
+        }),
+    );
+    // Session 2 may not read /secret, but exists() needs no permission and leaves a watch.
+    assert_eq!(harness.call(2, exists("/secret", true)).0, ErrorCode::Ok);
+    let outputs = harness.send(1, set("/secret", b"t", -1));
+    assert!(
+        notifications(&outputs, 2).is_empty(),
+        "the event is hidden from session 2"
+    );
+    // Its one-shot watch was used up all the same: once the node is readable, a further change
+    // still sends nothing, where a watch that had survived would fire.
+    harness.call(
+        1,
+        Request::SetAcl(SetAclRequest {
+            path: "/secret".to_string(),
+            acl: Acl::open_unsafe(),
+            version: -1,
+        }),
+    );
+    assert!(notifications(&harness.send(1, set("/secret", b"u", -1)), 2).is_empty());
+    // A fresh watch on the now-readable node does fire.
+    harness.call(2, exists("/secret", true));
+    let outputs = harness.send(1, set("/secret", b"v", -1));
+    assert_eq!(notifications(&outputs, 2).len(), 1);
+}
+
+#[test]
 fn unknown_auth_scheme_fails_and_closes_the_connection() {
     let mut harness = Harness::new();
     harness.connect(1);
