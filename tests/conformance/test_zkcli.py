@@ -1,0 +1,223 @@
+"""The shells that ship with ZooKeeper, driven non-interactively against both servers.
+
+zkCli.sh (the Java client) runs its commands synchronously, so its own output is in
+a fixed order; only watch notifications are printed by another thread, so those lines
+are compared as a sorted list apart from the rest. cli_mt (the C client) runs most
+commands asynchronously; after each one the script runs `exists` on a path that never
+exists, which in cli_mt is synchronous and prints "Error -101 for <path>" only once
+everything before it has completed, so its output order is fixed too.
+"""
+
+import os
+import re
+import subprocess
+import threading
+
+ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh"
+CLI_MT = "/usr/lib/zookeeper/bin/cli_mt"
+
+ZKCLI_SCRIPT = """\
+create /cli hello
+create /cli hello
+get -s /cli
+set /cli world
+set -v 0 /cli again
+set -s -v 1 /cli again
+stat /cli
+ls /
+ls -s /cli
+create -s /cli/seq- a
+create -s /cli/seq- b
+create -e /cli/eph e
+create /cli/eph/child x
+create -c /cli/container
+create -t 60000 /cli/ttl t
+ls -R /cli
+getAllChildrenNumber /cli
+getEphemerals
+getEphemerals /cli/e
+whoami
+addauth digest alice:secret
+whoami
+create /cli/secret s digest:alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=:cdrwa
+getAcl /cli/secret
+setAcl /cli/secret world:anyone:r
+getAcl /cli/secret
+set /cli/secret nope
+get -w /cli
+addWatch -m PERSISTENT_RECURSIVE /cli
+sync /cli
+delete /cli
+delete -v 7 /cli/seq-0000000000
+delete /cli/seq-0000000000
+get /nothing
+stat /nothing
+ls /nothing
+deleteall /cli/container
+config
+version
+quit
+"""
+
+CLI_MT_SCRIPT = [
+    "create /m",
+    "create /m",
+    "create2 +s /m/s",
+    "create2 +s /m/s",
+    "set /m hello",
+    "get /m",
+    "ls /m",
+    "ls2 /m",
+    "exists /m",
+    "wexists /born",
+    "create /born",
+    "sync /m",
+    "delete /m",
+    "create +e /eph",
+    "create /eph/c",
+    "create2 +c /cont",
+    "create2 +t=60000 /ttl",
+    "get /nothing",
+    "ls /nothing",
+    "addauth digest u:p",
+    "delete /born",
+    "delete /born",
+]
+
+TIME = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} +\d+ \d\d:\d\d:\d\d (?:\w+ )?\d{4}\b")
+
+
+class Ids:
+    """Maps session ids (in whatever hex spelling a shell prints) to S1, S2, ..."""
+
+    def __init__(self):
+        self.names = {}
+
+    def __call__(self, hex_id):
+        value = int(hex_id, 16)
+        if value == 0:
+            return "0x0"
+        return self.names.setdefault(value, "<session S%d>" % (len(self.names) + 1))
+
+
+def normalize(text, port):
+    ids = Ids()
+    out = []
+    for line in text.splitlines():
+        if line.startswith("SLF4J:") or re.match(r"time = \d+ msec", line.strip()):
+            continue
+        line = line.replace(str(port), "<port>")
+        line = TIME.sub("<time>", line)
+        line = re.sub(r"(ephemeralOwner ?= ?)(0x)?([0-9a-f]+)",
+                      lambda m: m.group(1) + ids(m.group(3)), line)
+        line = re.sub(r"(session id: )0x([0-9a-f]+)", lambda m: m.group(1) + ids(m.group(2)), line)
+        line = re.sub(r"ZooKeeper CLI version: .*", "ZooKeeper CLI version: <version>", line)
+        out.append(line.rstrip())
+    return sort_listings(out)
+
+
+def sort_listings(lines):
+    """Apache lists children in hash order: sort `[a, b]` lists, runs of `/path` lines
+    (zkCli ls -R) and runs of tab-indented names (cli_mt ls/ls2)."""
+    out, run = [], []
+
+    def flush():
+        out.extend(sorted(run))
+        run.clear()
+
+    for line in lines:
+        m = re.fullmatch(r"\[(.*)\]", line)
+        if m and m.group(1):
+            line = "[%s]" % ", ".join(sorted(m.group(1).split(", ")))
+        listing = line.startswith("/") and " " not in line or (
+            line.startswith("\t") and "=" not in line)
+        if listing:
+            run.append(line)
+        else:
+            flush()
+            out.append(line)
+    flush()
+    return out
+
+
+def split_watcher_lines(lines):
+    """zkCli prints watch notifications from its event thread: take them out of the
+    ordered output and return them sorted."""
+    ordered, watcher = [], []
+    for line in lines:
+        if line in ("WATCHER::", "") or line.startswith("WatchedEvent "):
+            if line:
+                watcher.append(line)
+        else:
+            ordered.append(line)
+    return ordered, sorted(watcher)
+
+
+def run_both(zk, run):
+    results = {}
+
+    def go(server):
+        results[server.role] = run(server)
+
+    threads = [threading.Thread(target=go, args=(server,)) for server in zk.each()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results["reference"], results["target"]
+
+
+def first_line_difference(name, ref, tgt):
+    for i in range(max(len(ref), len(tgt))):
+        a = ref[i] if i < len(ref) else "(nothing)"
+        b = tgt[i] if i < len(tgt) else "(nothing)"
+        if a != b:
+            context = "\n".join("    " + line for line in ref[max(0, i - 4):i])
+            return ("%s differs at line %d:\n  same before:\n%s\n  REFERENCE: %s\n  TARGET:    %s"
+                    % (name, i + 1, context, a, b))
+    return None
+
+
+def assert_same(pairs):
+    if os.environ.get("ZKCONF_SHOW"):
+        for name, ref, _ in pairs:
+            print("== %s (reference)\n%s" % (name, "\n".join(ref)))
+    problems = [d for d in (first_line_difference(n, r, t) for n, r, t in pairs) if d]
+    assert not problems, "\n\n".join(problems)
+
+
+def test_zkcli_session_prints_the_same_against_both_servers(zk):
+    def run(server):
+        proc = subprocess.run([ZKCLI, "-server", server.hosts], input=ZKCLI_SCRIPT,
+                              capture_output=True, text=True, timeout=90)
+        out, watch_out = split_watcher_lines(normalize(proc.stdout, server.port))
+        err, watch_err = split_watcher_lines(normalize(proc.stderr, server.port))
+        return proc.returncode, out, err, watch_out + watch_err
+
+    ref, tgt = run_both(zk, run)
+    assert ref[1], "zkCli printed nothing against the reference: %r" % (ref,)
+    assert "hello" in ref[1] and "Node already exists: /cli" in ref[2], \
+        "the reference transcript lacks expected output; is zkCli working?\n%s" % (ref,)
+    assert_same([("zkCli exit status", [str(ref[0])], [str(tgt[0])]),
+                 ("zkCli stdout", ref[1], tgt[1]),
+                 ("zkCli stderr", ref[2], tgt[2]),
+                 ("zkCli watch notifications (sorted)", ref[3], tgt[3])])
+
+
+def test_cli_mt_session_prints_the_same_against_both_servers(zk):
+    script = ["exists /zkconf-sentinel-start"]
+    for i, command in enumerate(CLI_MT_SCRIPT):
+        script += [command, "exists /zkconf-sentinel-%d" % i]
+    text = "".join(line + "\n" for line in script)
+    assert len(text) < 4000, "cli_mt reads stdin into a 4 KiB buffer"
+
+    def run(server):
+        proc = subprocess.run([CLI_MT, server.hosts], input=text, capture_output=True,
+                              text=True, timeout=60)
+        return proc.returncode, normalize(proc.stderr, server.port)
+
+    ref, tgt = run_both(zk, run)
+    assert "Error -101 for /zkconf-sentinel-%d" % (len(CLI_MT_SCRIPT) - 1) in ref[1], \
+        "cli_mt did not get through its script against the reference:\n%s" % "\n".join(ref[1])
+    assert_same([("cli_mt exit status", [str(ref[0])], [str(tgt[0])]),
+                 ("cli_mt output", ref[1], tgt[1])])
