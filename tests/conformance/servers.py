@@ -105,6 +105,8 @@ class Server:
             f.write("".join("%s=%s\n" % kv for kv in cfg.items()))
         self.log_path = os.path.join(self.dir, "server.log")
         self.proc = None
+        with _live_lock:
+            _live.add(self)
 
     @property
     def hosts(self):
@@ -115,8 +117,6 @@ class Server:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
-        with _live_lock:
-            _live.add(self)
         return self
 
     def wait_ready(self, timeout=30.0):
@@ -151,8 +151,6 @@ class Server:
 
     def stop(self):
         """Stops the server (SIGTERM, then SIGKILL after 2 s) and removes its files."""
-        with _live_lock:
-            _live.discard(self)
         if self.proc is not None and self.proc.poll() is None:
             for sig, wait in ((signal.SIGTERM, 2), (signal.SIGKILL, 5)):
                 try:
@@ -167,6 +165,8 @@ class Server:
             self.log.close()
         if not os.environ.get("ZKCONF_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
+        with _live_lock:
+            _live.discard(self)
 
 
 def start_pair(extra_cfg=None):
@@ -200,7 +200,8 @@ class PairPool:
             except Exception as e:  # noqa: BLE001 - re-raised by take()
                 box["error"] = e
 
-        thread = threading.Thread(target=start, daemon=True)
+        # Not daemon threads: the interpreter waits for them, so no server outlives a run.
+        thread = threading.Thread(target=start)
         thread.start()
         self._spare = (thread, box)
 
@@ -219,7 +220,7 @@ class PairPool:
     @staticmethod
     def release(pair):
         for server in pair:
-            threading.Thread(target=server.stop, daemon=True).start()
+            threading.Thread(target=server.stop).start()
 
 
 @atexit.register

@@ -60,8 +60,9 @@ def test_ttl_node_without_children_is_removed_after_its_ttl(zk):
         b = s.raw("B")
         a.create("/kept", kind=zkraw.CREATE_TTL, flags=zkraw.PERSISTENT_WITH_TTL, ttl=200)
         a.create("/kept/child")
+        # Long enough for the next two steps to see the node even on a loaded machine.
         s.step("createTTL", a.create, "/t", b"x", kind=zkraw.CREATE_TTL,
-               flags=zkraw.PERSISTENT_WITH_TTL, ttl=200)
+               flags=zkraw.PERSISTENT_WITH_TTL, ttl=1000)
         s.step("TTL stat shows no owner", a.exists, "/t")
         b.exists("/t", watch=True)
         s.wait_for("TTL node removed", lambda: a.exists("/t") is None)

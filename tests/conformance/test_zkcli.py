@@ -3,12 +3,14 @@
 zkCli.sh (the Java client) runs its commands synchronously, so its own output is in
 a fixed order; only watch notifications are printed by another thread, so those lines
 are compared as a sorted list apart from the rest. cli_mt (the C client) runs most
-commands asynchronously; after each one the script runs `exists` on a path that never
-exists, which in cli_mt is synchronous and prints "Error -101 for <path>" only once
-everything before it has completed, so its output order is fixed too.
+commands asynchronously and prints their results from its completion thread; the
+driver sends one command, then `ls` of a path that never exists, and waits for that
+`ls`'s "rc = -101" (completions run in order) before the next command, so the output
+order is fixed too.
 """
 
 import os
+import queue
 import re
 import subprocess
 import threading
@@ -204,20 +206,48 @@ def test_zkcli_session_prints_the_same_against_both_servers(zk):
                  ("zkCli watch notifications (sorted)", ref[3], tgt[3])])
 
 
-def test_cli_mt_session_prints_the_same_against_both_servers(zk):
-    script = ["exists /zkconf-sentinel-start"]
-    for i, command in enumerate(CLI_MT_SCRIPT):
-        script += [command, "exists /zkconf-sentinel-%d" % i]
-    text = "".join(line + "\n" for line in script)
-    assert len(text) < 4000, "cli_mt reads stdin into a 4 KiB buffer"
+def drive_cli_mt(server):
+    """Runs CLI_MT_SCRIPT one command at a time, each followed by `ls` of a path that does
+    not exist; returns the exit status and the output."""
+    proc = subprocess.Popen([CLI_MT, server.hosts], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            bufsize=1)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(l) for l in proc.stderr] + [lines.put(None)],
+                     daemon=True).start()
+    output = []
+    try:
+        for i, command in enumerate(["sync /"] + CLI_MT_SCRIPT):
+            marker = "/zkconf-sentinel-%d" % i
+            proc.stdin.write("%s\nls %s\n" % (command, marker))
+            proc.stdin.flush()
+            while True:
+                line = lines.get(timeout=20)
+                if line is None:
+                    return proc.wait(), output
+                output.append(line.rstrip("\n"))
+                if line.startswith(marker + ": rc = "):
+                    break
+        proc.stdin.close()
+        while True:
+            line = lines.get(timeout=20)
+            if line is None:
+                break
+            output.append(line.rstrip("\n"))
+        return proc.wait(20), output
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
+
+def test_cli_mt_session_prints_the_same_against_both_servers(zk):
     def run(server):
-        proc = subprocess.run([CLI_MT, server.hosts], input=text, capture_output=True,
-                              text=True, timeout=60)
-        return proc.returncode, normalize(proc.stderr, server.port)
+        status, output = drive_cli_mt(server)
+        return status, normalize("\n".join(output), server.port)
 
     ref, tgt = run_both(zk, run)
-    assert "Error -101 for /zkconf-sentinel-%d" % (len(CLI_MT_SCRIPT) - 1) in ref[1], \
+    assert "/zkconf-sentinel-%d: rc = -101" % len(CLI_MT_SCRIPT) in ref[1], \
         "cli_mt did not get through its script against the reference:\n%s" % "\n".join(ref[1])
     assert_same([("cli_mt exit status", [str(ref[0])], [str(tgt[0])]),
                  ("cli_mt output", ref[1], tgt[1])])
