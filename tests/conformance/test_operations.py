@@ -260,6 +260,8 @@ def test_get_ephemerals_lists_the_sessions_own_by_string_prefix(zk):
 
 def test_who_am_i_reports_the_connections_identities(zk):
     def scenario(s):
+        # Apache keeps a connection's identities in a hash set: the order is not part
+        # of the contract, so the lists are sorted.
         r = s.raw("R")
         s.step("anonymous", r.who_am_i)
         r.add_auth("digest", b"alice:secret")

@@ -119,8 +119,9 @@ def normalize(text, port):
 
 
 def sort_listings(lines):
-    """Apache lists children in hash order: sort `[a, b]` lists, runs of `/path` lines
-    (zkCli ls -R) and runs of tab-indented names (cli_mt ls/ls2)."""
+    """Apache lists children and a connection's identities in hash order: sort `[a, b]`
+    lists, runs of `/path` lines (zkCli ls -R), of tab-indented names (cli_mt ls/ls2)
+    and of `scheme: id` lines (zkCli whoami)."""
     out, run = [], []
 
     def flush():
@@ -131,8 +132,9 @@ def sort_listings(lines):
         m = re.fullmatch(r"\[(.*)\]", line)
         if m and m.group(1):
             line = "[%s]" % ", ".join(sorted(m.group(1).split(", ")))
-        listing = line.startswith("/") and " " not in line or (
-            line.startswith("\t") and "=" not in line)
+        listing = (line.startswith("/") and " " not in line
+                   or line.startswith("\t") and "=" not in line
+                   or re.fullmatch(r"(ip|digest|super|world|sasl|x509): \S*", line))
         if listing:
             run.append(line)
         else:
