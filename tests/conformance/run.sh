@@ -7,4 +7,4 @@
 # Exit status is pytest's.
 cd "$(dirname "$0")/../.." || exit 2
 echo "conformance: TARGET = ${ZOOSCOPE_TARGET_CMD:-Apache ZooKeeper 3.8.0 (self-check)}"
-exec /usr/bin/python3 -m pytest -q -p no:cacheprovider --tb=short tests/conformance "$@"
+exec /usr/bin/python3 -m pytest -q -p no:cacheprovider --tb=short -W ignore::DeprecationWarning tests/conformance "$@"

@@ -293,3 +293,22 @@ def test_close_session_is_answered_then_the_connection_closed(zk):
         s.record("server closed the socket", r.wait_closed(5))
         s.step("ephemeral gone", other.exists, "/eph")
     zk.compare(scenario)
+
+
+def test_request_frames_longer_than_jute_maxbuffer_close_the_connection(zk):
+    # A create frame is 8 (header) + 4+len(path) + 4+len(data) + 27 (one world ACL) + 4
+    # (flags) bytes; the server takes frames up to jute.maxbuffer = 0xfffff bytes.
+    limit = 0xFFFFF
+
+    def data_for(path, frame):
+        return b"x" * (frame - len(path) - 47)
+
+    def scenario(s):
+        a = s.raw("A")
+        s.step("frame of exactly 0xfffff bytes", lambda: a.create(
+            "/at", data_for("/at", limit), kind=zkraw.CREATE2)[1])
+        b = s.raw("B")
+        s.step("frame one byte longer", b.create, "/over", data_for("/over", limit + 1))
+        s.record("connection closed", b.wait_closed(5))
+        s.step("nothing written, no zxid used", lambda: (a.exists("/over"), a.ping()))
+    zk.compare(scenario)
