@@ -55,16 +55,19 @@ def test_container_create_variants(zk):
 
 
 def test_ttl_node_without_children_is_removed_after_its_ttl(zk):
+    # Nothing here depends on how fast the steps run: the watch is persistent and set
+    # before the node exists, and the kept node gets its child in the same multi.
     def scenario(s):
         a = s.raw("A")
         b = s.raw("B")
-        a.create("/kept", kind=zkraw.CREATE_TTL, flags=zkraw.PERSISTENT_WITH_TTL, ttl=200)
-        a.create("/kept/child")
-        # Long enough for the next two steps to see the node even on a loaded machine.
-        s.step("createTTL", a.create, "/t", b"x", kind=zkraw.CREATE_TTL,
-               flags=zkraw.PERSISTENT_WITH_TTL, ttl=1000)
-        s.step("TTL stat shows no owner", a.exists, "/t")
-        b.exists("/t", watch=True)
+        b.add_watch("/t", zkraw.PERSISTENT_WATCH)
+        s.step("TTL node created with a child", a.multi, [
+            zkraw.op_create("/kept", b"", flags=zkraw.PERSISTENT_WITH_TTL,
+                            kind=zkraw.CREATE_TTL, ttl=200),
+            zkraw.op_create("/kept/child", b""),
+        ])
+        s.step("createTTL: the stat shows no owner", a.create, "/t", b"x",
+               kind=zkraw.CREATE_TTL, flags=zkraw.PERSISTENT_WITH_TTL, ttl=200)
         s.wait_for("TTL node removed", lambda: a.exists("/t") is None)
         s.flush("B")
         s.step("root after removal", a.exists, "/")

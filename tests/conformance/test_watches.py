@@ -170,7 +170,7 @@ def test_persistent_recursive_watch_covers_the_subtree_without_child_events(zk):
     zk.compare(scenario)
 
 
-def test_kazoo_get_watch_and_recursive_watch_on_the_same_connection(zk):
+def test_standard_and_recursive_watches_on_one_connection_give_one_event_per_change(zk):
     def scenario(s):
         a = s.raw("A")
         b = s.raw("B")
