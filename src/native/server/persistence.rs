@@ -29,13 +29,34 @@ pub struct Settings {
     pub snap_retain_count: usize,
 }
 
-/// Starts the thread. Jobs go in through the returned sender; reports come out through `report`.
+/// Starts the log thread and the snapshot thread. Jobs go in through the returned sender;
+/// reports come out through `report`. Snapshots are written on their own thread, so that
+/// writing and fsyncing one never holds up the group commits of the log.
 pub fn start(
     settings: Settings,
-    report: impl Fn(Report) + Send + 'static,
+    report: impl Fn(Report) + Send + Sync + 'static,
 ) -> std::io::Result<mpsc::Sender<Job>> {
     let mut log = txnlog::TxnLog::open(&settings.log_dir, settings.force_sync)?;
+    let report = std::sync::Arc::new(report);
     let (jobs, inbox) = mpsc::channel::<Job>();
+    let (snapshots, snapshot_inbox) = mpsc::channel::<(i64, Vec<u8>)>();
+    let snapshot_report = report.clone();
+    let snapshot_settings = Settings {
+        snapshot_dir: settings.snapshot_dir.clone(),
+        log_dir: settings.log_dir.clone(),
+        force_sync: settings.force_sync,
+        snap_retain_count: settings.snap_retain_count,
+    };
+    thread::Builder::new()
+        .name("zooscope-snapshot".to_string())
+        .spawn(move || {
+            for (zxid, payload) in snapshot_inbox {
+                if let Err(error) = write_and_purge(&snapshot_settings, zxid, &payload) {
+                    snapshot_report(Report::Failed(error.to_string()));
+                    return;
+                }
+            }
+        })?;
     thread::Builder::new()
         .name("zooscope-log".to_string())
         .spawn(move || {
@@ -43,7 +64,7 @@ pub fn start(
                 // Group commit: take everything already waiting, then one fsync for all of it.
                 let mut batch = vec![first];
                 batch.extend(inbox.try_iter());
-                if let Err(error) = run_batch(&settings, &mut log, batch, &report) {
+                if let Err(error) = run_batch(&mut log, batch, &*report, &snapshots) {
                     report(Report::Failed(error.to_string()));
                     return;
                 }
@@ -53,34 +74,42 @@ pub fn start(
 }
 
 fn run_batch(
-    settings: &Settings,
     log: &mut txnlog::TxnLog,
     batch: Vec<Job>,
-    report: &impl Fn(Report),
+    report: &dyn Fn(Report),
+    snapshots: &mpsc::Sender<(i64, Vec<u8>)>,
 ) -> std::io::Result<()> {
     let mut newest = None;
-    let mut snapshots = Vec::new();
     for job in batch {
         match job {
             Job::Append { header, txn } => {
                 log.append(header.zxid.0, &encode_txn(&header, &txn))?;
                 newest = Some(header.zxid);
             }
-            Job::Snapshot { zxid, payload } => snapshots.push((zxid, payload)),
+            Job::Snapshot { zxid, payload } => {
+                // Later transactions go to a new file, so the files before it can be purged
+                // whole once the snapshot is durable.
+                log.roll()?;
+                snapshots
+                    .send((zxid, payload))
+                    .map_err(|_| std::io::Error::other("the snapshot thread has stopped"))?;
+            }
         }
     }
     log.commit()?;
     if let Some(zxid) = newest {
         report(Report::Durable(zxid));
     }
-    for (zxid, payload) in snapshots {
-        snapshot::write_snapshot(&settings.snapshot_dir, zxid, &payload)?;
-        log.roll()?;
-        if let Some(oldest_kept) =
-            snapshot::purge_snapshots(&settings.snapshot_dir, settings.snap_retain_count)?
-        {
-            txnlog::purge_logs_before(&settings.log_dir, oldest_kept)?;
-        }
+    Ok(())
+}
+
+/// Writes one snapshot durably, then removes snapshots and log files it makes unnecessary.
+fn write_and_purge(settings: &Settings, zxid: i64, payload: &[u8]) -> std::io::Result<()> {
+    snapshot::write_snapshot(&settings.snapshot_dir, zxid, payload)?;
+    if let Some(oldest_kept) =
+        snapshot::purge_snapshots(&settings.snapshot_dir, settings.snap_retain_count)?
+    {
+        txnlog::purge_logs_before(&settings.log_dir, oldest_kept)?;
     }
     Ok(())
 }
