@@ -86,7 +86,11 @@ impl TestServer {
     }
 
     pub fn client(&self) -> RawClient {
-        RawClient::connect(self.address).expect("the server answers a handshake")
+        RawClient::connect(self.address).unwrap_or_else(|| {
+            let log = std::fs::read_to_string(self.config.with_file_name("server.log"))
+                .unwrap_or_default();
+            panic!("the server does not answer a handshake; its log:\n{log}")
+        })
     }
 }
 
@@ -113,13 +117,22 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// The server's stderr, appended to `server.log` beside its zoo.cfg (kept across restarts).
+fn server_log(config: &Path) -> Stdio {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(config.with_file_name("server.log"))
+        .map_or_else(|_| Stdio::null(), Stdio::from)
+}
+
 pub fn start_server(config: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_zooscope"))
         .env("ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT", "1000")
         .args(["server", "--config"])
         .arg(config)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(server_log(config))
         .spawn()
         .expect("zooscope server starts")
 }

@@ -69,9 +69,15 @@ fn invalid(message: String) -> io::Error {
 /// Reads every record with a zxid greater than `after_zxid`.
 pub fn read_log(dir: &Path, after_zxid: i64) -> io::Result<LogReadout> {
     let files = log_files(dir)?;
+    // Files that end before `after_zxid` are not read at all: the newest file starting at or
+    // below it may hold later records, and every file after it does.
+    let first_needed = files
+        .iter()
+        .rposition(|(first, _)| *first <= after_zxid)
+        .unwrap_or(0);
     let mut readout = LogReadout::default();
     let mut last_zxid: Option<i64> = None;
-    for (index, (_, path)) in files.iter().enumerate() {
+    for (index, (_, path)) in files.iter().enumerate().skip(first_needed) {
         let is_last = index + 1 == files.len();
         let bytes = fs::read(path)?;
         let (records, stop) = parse_file(&bytes);
@@ -213,23 +219,39 @@ impl TxnLog {
     /// New records go to a new file, so existing files are never rewritten.
     pub fn open(dir: &Path, force_sync: bool) -> io::Result<TxnLog> {
         fs::create_dir_all(dir)?;
-        let readout = read_log(dir, i64::MIN)?;
-        if let Some(torn) = &readout.torn_tail {
-            let file = OpenOptions::new().write(true).open(&torn.file)?;
-            if torn.valid_len < HEADER_LEN {
-                drop(file);
-                fs::remove_file(&torn.file)?;
-            } else {
-                file.set_len(torn.valid_len)?;
-                file.sync_all()?;
+        // Only the newest files matter here: the last one for a torn tail, and going back
+        // until one holds a record, for the last zxid.
+        let files = log_files(dir)?;
+        if let Some((_, newest)) = files.last() {
+            let (records, damage) = read_file_records(newest)?;
+            if records.is_empty() {
+                // Created, but killed before a record was durable: it holds nothing, and the
+                // next append must be free to start a file under the same name.
+                fs::remove_file(newest)?;
+                sync_dir(dir)?;
+            } else if let Some(damage) = damage {
+                if damage.valid_len < HEADER_LEN {
+                    fs::remove_file(newest)?;
+                } else {
+                    let file = OpenOptions::new().write(true).open(newest)?;
+                    file.set_len(damage.valid_len)?;
+                    file.sync_all()?;
+                }
+                sync_dir(dir)?;
             }
-            sync_dir(dir)?;
+        }
+        let mut last_zxid = None;
+        for (_, path) in log_files(dir)?.iter().rev() {
+            if let Some(record) = read_file_records(path)?.0.last() {
+                last_zxid = Some(record.zxid);
+                break;
+            }
         }
         Ok(TxnLog {
             dir: dir.to_path_buf(),
             current: None,
             force_sync,
-            last_zxid: readout.records.last().map(|r| r.zxid),
+            last_zxid,
             uncommitted: 0,
             written: 0,
             allocated: 0,
@@ -518,6 +540,23 @@ mod tests {
             damage.unwrap().reason,
             "an empty record is followed by data"
         );
+    }
+
+    #[test]
+    fn a_newest_file_without_records_is_removed_so_its_name_can_be_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &[(1, b"a")]);
+        // Killed right after starting the next file, before its first record was durable.
+        let empty = dir.path().join(name_for_zxid(PREFIX, 2));
+        let mut header = MAGIC.to_vec();
+        header.extend_from_slice(&VERSION.to_be_bytes());
+        header.extend_from_slice(&[0; 64]);
+        fs::write(&empty, header).unwrap();
+        let mut log = TxnLog::open(dir.path(), true).unwrap();
+        assert_eq!(log.last_zxid(), Some(1));
+        log.append(2, b"b").unwrap();
+        log.commit().unwrap();
+        assert_eq!(zxids(&read_log(dir.path(), 0).unwrap()), vec![1, 2]);
     }
 
     #[test]
