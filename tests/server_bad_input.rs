@@ -139,3 +139,14 @@ fn four_letter_words_answer_in_text_and_respect_the_whitelist() {
         "ruok is not executed because it is not in the whitelist.\n"
     );
 }
+
+#[test]
+fn the_server_listens_on_ipv6_loopback_when_asked_to() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("SKIPPED: this machine has no IPv6 loopback");
+        return;
+    }
+    let server = TestServer::start_on("::1", "");
+    assert!(server.address.is_ipv6());
+    assert_still_serving(&server, "/over-ipv6");
+}

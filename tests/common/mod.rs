@@ -27,6 +27,11 @@ pub struct TestServer {
 impl TestServer {
     /// `extra_config` is appended to zoo.cfg; without a whitelist line, every word is allowed.
     pub fn start(extra_config: &str) -> TestServer {
+        TestServer::start_on("127.0.0.1", extra_config)
+    }
+
+    /// A server listening on `ip` (`127.0.0.1` or `::1`).
+    pub fn start_on(ip: &str, extra_config: &str) -> TestServer {
         let whitelist = if extra_config.contains("4lw.commands.whitelist") {
             ""
         } else {
@@ -38,13 +43,13 @@ impl TestServer {
         std::fs::write(
             &config,
             format!(
-                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
+                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress={ip}\n\
                  {whitelist}{extra_config}",
                 dir.path().join("data").display()
             ),
         )
         .expect("config written");
-        let address = format!("127.0.0.1:{port}").parse().expect("address");
+        let address = SocketAddr::new(ip.parse().expect("an IP address"), port);
         let process = Some(start_server(&config));
         let mut server = TestServer {
             dir,
