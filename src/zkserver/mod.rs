@@ -456,16 +456,7 @@ impl ZkServer {
             .get(session)
             .map_or(timeout_ms, |s| s.timeout_ms);
         self.attach(conn, session);
-        self.send_connected(
-            conn,
-            ConnectResponse {
-                protocol_version: 0,
-                timeout_ms,
-                session_id: session,
-                passwd: session_password(session).to_vec(),
-                read_only: request.read_only.map(|_| false),
-            },
-        );
+        self.send_session(conn, session, timeout_ms, request.read_only);
     }
 
     /// Makes `conn` the connection of `session`: its notifications go there from now on.
@@ -738,16 +729,7 @@ impl ZkServer {
                     Txn::CreateSession { timeout_ms } => *timeout_ms,
                     _ => 0,
                 };
-                self.send_connected(
-                    conn,
-                    ConnectResponse {
-                        protocol_version: 0,
-                        timeout_ms,
-                        session_id: session,
-                        passwd: session_password(session).to_vec(),
-                        read_only: read_only.map(|_| false),
-                    },
-                );
+                self.send_session(conn, session, timeout_ms, read_only);
             }
             Origin::Client { conn, xid } => {
                 // A multi that failed in one of its ops still answers Ok in its header, with
@@ -829,6 +811,27 @@ impl ZkServer {
 
     fn send_connected(&mut self, conn: ConnId, response: ConnectResponse) {
         self.outputs.push_back(Output::Connected { conn, response });
+    }
+
+    /// Answers a handshake with an established session: its id, timeout and password, and the
+    /// read-only flag echoed (as false: this server is never read-only) if the client sent one.
+    fn send_session(
+        &mut self,
+        conn: ConnId,
+        session: SessionId,
+        timeout_ms: i32,
+        read_only: Option<bool>,
+    ) {
+        self.send_connected(
+            conn,
+            ConnectResponse {
+                protocol_version: 0,
+                timeout_ms,
+                session_id: session,
+                passwd: session_password(session).to_vec(),
+                read_only: read_only.map(|_| false),
+            },
+        );
     }
 
     fn reply(&mut self, conn: ConnId, xid: i32, err: ErrorCode, body: Option<Response>) {

@@ -24,33 +24,26 @@ impl ZkServer {
                 return;
             }
             Request::SetWatches(set) => {
-                self.set_watches(
-                    conn,
-                    session,
-                    WatchReRegistration {
-                        relative_zxid: set.relative_zxid,
-                        data: set.data_watches.clone(),
-                        exist: set.exist_watches.clone(),
-                        child: set.child_watches.clone(),
-                        persistent: Vec::new(),
-                        persistent_recursive: Vec::new(),
-                    },
-                );
+                let request = WatchReRegistration {
+                    relative_zxid: set.relative_zxid,
+                    data: set.data_watches.clone(),
+                    exist: set.exist_watches.clone(),
+                    child: set.child_watches.clone(),
+                    ..WatchReRegistration::default()
+                };
+                self.set_watches(conn, session, request);
                 Ok(None)
             }
             Request::SetWatches2(set) => {
-                self.set_watches(
-                    conn,
-                    session,
-                    WatchReRegistration {
-                        relative_zxid: set.relative_zxid,
-                        data: set.data_watches.clone(),
-                        exist: set.exist_watches.clone(),
-                        child: set.child_watches.clone(),
-                        persistent: set.persistent_watches.clone(),
-                        persistent_recursive: set.persistent_recursive_watches.clone(),
-                    },
-                );
+                let request = WatchReRegistration {
+                    relative_zxid: set.relative_zxid,
+                    data: set.data_watches.clone(),
+                    exist: set.exist_watches.clone(),
+                    child: set.child_watches.clone(),
+                    persistent: set.persistent_watches.clone(),
+                    persistent_recursive: set.persistent_recursive_watches.clone(),
+                };
+                self.set_watches(conn, session, request);
                 Ok(None)
             }
             other => self.answer_read(conn, session, other),

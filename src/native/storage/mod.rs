@@ -7,9 +7,9 @@
 pub mod snapshot;
 pub mod txnlog;
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Makes a directory's entries (a new or renamed file) durable.
 pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
@@ -27,4 +27,25 @@ pub(crate) fn zxid_from_name(name: &str, prefix: &str) -> Option<i64> {
 
 pub(crate) fn name_for_zxid(prefix: &str, zxid: i64) -> String {
     format!("{prefix}{:016x}", zxid as u64)
+}
+
+/// The files in `dir` named `<prefix><zxid in hex>`, oldest (lowest zxid) first; none if the
+/// directory does not exist yet.
+pub(crate) fn files_by_zxid(dir: &Path, prefix: &str) -> io::Result<Vec<(i64, PathBuf)>> {
+    let mut files = Vec::new();
+    if !dir.exists() {
+        return Ok(files);
+    }
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if let Some(zxid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| zxid_from_name(name, prefix))
+        {
+            files.push((zxid, entry.path()));
+        }
+    }
+    files.sort();
+    Ok(files)
 }

@@ -6,7 +6,7 @@
 //! snapshots or the new one, never a half-written file under a snapshot's name. Loading takes
 //! the newest snapshot that checks out and skips damaged ones.
 
-use super::{name_for_zxid, sync_dir, zxid_from_name};
+use super::{files_by_zxid, name_for_zxid, sync_dir};
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -18,22 +18,7 @@ const HEADER_LEN: usize = 4 + 4 + 8 + 8;
 
 /// The snapshot files in `dir`, oldest first.
 pub fn snapshot_files(dir: &Path) -> io::Result<Vec<(i64, PathBuf)>> {
-    let mut files = Vec::new();
-    if !dir.exists() {
-        return Ok(files);
-    }
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        if let Some(zxid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| zxid_from_name(n, PREFIX))
-        {
-            files.push((zxid, entry.path()));
-        }
-    }
-    files.sort();
-    Ok(files)
+    files_by_zxid(dir, PREFIX)
 }
 
 /// Writes a snapshot of the state as of `zxid`, durably, and returns its path.

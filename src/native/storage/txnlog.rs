@@ -8,7 +8,7 @@
 //! reading stops there and reports it, and opening for append cuts it off. Damage anywhere
 //! else is an error: records after it would otherwise be silently lost.
 
-use super::{name_for_zxid, sync_dir, zxid_from_name};
+use super::{files_by_zxid, name_for_zxid, sync_dir};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -44,22 +44,7 @@ pub struct LogReadout {
 
 /// The log files in `dir`, oldest first.
 pub fn log_files(dir: &Path) -> io::Result<Vec<(i64, PathBuf)>> {
-    let mut files = Vec::new();
-    if !dir.exists() {
-        return Ok(files);
-    }
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        if let Some(zxid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| zxid_from_name(n, PREFIX))
-        {
-            files.push((zxid, entry.path()));
-        }
-    }
-    files.sort();
-    Ok(files)
+    files_by_zxid(dir, PREFIX)
 }
 
 fn invalid(message: String) -> io::Error {
