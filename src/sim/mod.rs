@@ -143,6 +143,8 @@ struct Slot {
 pub struct ServerStatus {
     pub id: ServerId,
     pub up: bool,
+    /// Down, but its (re)start is already scheduled.
+    pub booting: bool,
     pub reach: Option<Reach>,
     /// Peers this server currently believes are up.
     pub peers_alive: Vec<ServerId>,
@@ -239,6 +241,7 @@ impl Simulation {
                 Some(node) => ServerStatus {
                     id,
                     up: true,
+                    booting: false,
                     reach: Some(node.reach()),
                     peers_alive: node
                         .peers()
@@ -252,6 +255,7 @@ impl Simulation {
                 None => ServerStatus {
                     id,
                     up: false,
+                    booting: self.boot_pending(id),
                     reach: None,
                     peers_alive: Vec::new(),
                     hellos_sent: 0,
@@ -318,11 +322,7 @@ impl Simulation {
             return false;
         };
         let incarnation = slot.incarnation;
-        let already_booting = self
-            .agenda
-            .values()
-            .any(|event| matches!(event, Event::Boot { server: s, .. } if *s == server));
-        if slot.node.is_some() || already_booting {
+        if slot.node.is_some() || self.boot_pending(server) {
             return false;
         }
         self.schedule(
@@ -333,6 +333,13 @@ impl Simulation {
             },
         );
         true
+    }
+
+    /// Whether a boot of `server` is scheduled and has not happened yet.
+    fn boot_pending(&self, server: ServerId) -> bool {
+        self.agenda
+            .values()
+            .any(|event| matches!(event, Event::Boot { server: s, .. } if *s == server))
     }
 
     fn boot(&mut self, server: ServerId, incarnation: u32) {

@@ -13,6 +13,12 @@ fn reaches(sim: &Simulation) -> Vec<Option<Reach>> {
 }
 
 #[test]
+fn servers_show_as_booting_until_their_boot_event_happens() {
+    let sim = three_servers(1);
+    assert!(sim.servers().iter().all(|s| !s.up && s.booting));
+}
+
+#[test]
 fn every_server_boots_at_time_zero() {
     let mut sim = three_servers(1);
     sim.run_until(VirtualTime::ZERO);
@@ -23,7 +29,10 @@ fn every_server_boots_at_time_zero() {
         .map(|e| e.server)
         .collect();
     assert_eq!(booted, vec![1, 2, 3]);
-    assert!(sim.servers().iter().all(|s| s.up && s.boots == 1));
+    assert!(sim
+        .servers()
+        .iter()
+        .all(|s| s.up && !s.booting && s.boots == 1));
 }
 
 #[test]

@@ -38,6 +38,9 @@ test('the wasm app mounts and shows one card per server', async () => {
   for (const id of [1, 2, 3]) {
     await assert.doesNotReject(card(page, id).getByRole('heading', { name: `Server ${id}` }).waitFor());
   }
+  for (const id of [1, 2, 3]) {
+    assert.equal(await card(page, id).getAttribute('data-state'), 'booting', 'nothing has happened yet');
+  }
   await screenshot(page, 'first-load');
   assert.deepEqual(errors, []);
   await close();

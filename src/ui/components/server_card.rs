@@ -16,6 +16,7 @@ pub fn server_card(props: &ServerCardProps) -> Html {
     let status = &props.status;
     let id = status.id;
     let (state_name, state_class) = match status.reach {
+        None if status.booting => ("BOOTING".to_string(), "booting"),
         None => ("DOWN".to_string(), "down"),
         Some(reach @ Reach::Quorum) => (reach.to_string(), "quorum"),
         Some(reach @ Reach::Minority) => (reach.to_string(), "minority"),
@@ -40,7 +41,7 @@ pub fn server_card(props: &ServerCardProps) -> Html {
         <article
             class={classes!("server-card", state_class)}
             data-testid={format!("server-{id}")}
-            data-state={if status.up { "up" } else { "down" }}
+            data-state={if status.up { "up" } else if status.booting { "booting" } else { "down" }}
             data-reach={state_name.clone()}
         >
             <header>
@@ -56,6 +57,8 @@ pub fn server_card(props: &ServerCardProps) -> Html {
             <footer>
                 if status.up {
                     <button class="danger" data-testid={format!("crash-{id}")} onclick={crash}>{ "Crash" }</button>
+                } else if status.booting {
+                    <span class="hint">{ "starting…" }</span>
                 } else {
                     <button data-testid={format!("restart-{id}")} onclick={restart}>{ "Restart" }</button>
                 }
