@@ -265,6 +265,7 @@ impl ZkServer {
             providers: AuthProviders {
                 super_digest: config.super_digest.clone(),
                 ipv6_ip_acls: false,
+                skip_acl: config.skip_acl,
             },
             next_container_check: now + config.container_check_interval_ms,
             config,
@@ -627,7 +628,6 @@ impl ZkServer {
             auth,
             session,
             zxid,
-            skip_acl: self.config.skip_acl,
             extended_types_enabled: self.config.extended_types_enabled,
         }
     }
@@ -787,11 +787,7 @@ impl ZkServer {
     fn notify(&mut self, event: &crate::data::types::WatchedEvent, acl: Option<&[Acl]>) {
         let (providers, connections, owners) =
             (&self.providers, &self.connections, &self.session_owner);
-        let skip_acl = self.config.skip_acl;
         let may_read = |session: SessionId| {
-            if skip_acl {
-                return true;
-            }
             let (Some(acl), Some(connection)) =
                 (acl, owners.get(&session).and_then(|c| connections.get(c)))
             else {

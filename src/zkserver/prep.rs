@@ -23,7 +23,6 @@ pub struct Prep<'a> {
     pub auth: &'a AuthInfo,
     pub session: SessionId,
     pub zxid: Zxid,
-    pub skip_acl: bool,
     pub extended_types_enabled: bool,
 }
 
@@ -95,9 +94,6 @@ impl Prep<'_> {
     }
 
     fn check_acl(&self, acl: &[Acl], perm: i32) -> Result<(), ErrorCode> {
-        if self.skip_acl {
-            return Ok(());
-        }
         self.providers.check_acl(acl, perm, self.auth)
     }
 
@@ -393,7 +389,6 @@ mod tests {
                 auth: &self.auth,
                 session: 0x77,
                 zxid: Zxid(zxid),
-                skip_acl: false,
                 extended_types_enabled: true,
             }
         }

@@ -224,9 +224,6 @@ impl ZkServer {
         acl: &[crate::data::types::Acl],
         perm: i32,
     ) -> Result<(), ErrorCode> {
-        if self.config.skip_acl {
-            return Ok(());
-        }
         let auth = self
             .connections
             .get(&conn)

@@ -624,6 +624,30 @@ fn watch_events_reach_only_sessions_that_may_read_the_node() {
 }
 
 #[test]
+fn skip_acl_lets_every_session_read_and_write_everything() {
+    let mut harness = Harness::with(|c| c.skip_acl = true);
+    harness.connect(1);
+    harness.connect(2);
+    harness.send(
+        1,
+        Request::Auth(AuthPacket {
+            auth_type: 0,
+            scheme: "digest".to_string(),
+            auth: b"alice:secret".to_vec(),
+        }),
+    );
+    let private = Request::Create2(CreateRequest {
+        path: "/private".to_string(),
+        data: Some(b"s".to_vec()),
+        acl: Acl::creator_all(),
+        flags: 0,
+    });
+    assert_eq!(harness.call(1, private).0, ErrorCode::Ok);
+    assert_eq!(harness.call(2, get("/private", false)).0, ErrorCode::Ok);
+    assert_eq!(harness.call(2, set("/private", b"t", -1)).0, ErrorCode::Ok);
+}
+
+#[test]
 fn unknown_auth_scheme_fails_and_closes_the_connection() {
     let mut harness = Harness::new();
     harness.connect(1);

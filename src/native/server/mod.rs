@@ -13,7 +13,7 @@ pub mod recovery;
 use crate::proto::frame::encode_frame;
 use crate::proto::jute::Record;
 use crate::proto::records::{
-    encode_notification, encode_reply, ConnectRequest, ConnectResponse, Request, RequestHeader,
+    encode_notification, encode_reply, ConnectRequest, Request, RequestHeader,
 };
 use crate::time::VirtualTime;
 use crate::zkserver::fourletter::{self, RuntimeFacts};
@@ -321,7 +321,7 @@ impl ServerTask {
         while let Some(output) = self.server.poll_output() {
             match output {
                 Output::Connected { conn, response } => {
-                    self.send(conn, encode_frame(&connect_response_bytes(&response)));
+                    self.send(conn, encode_frame(&response.to_bytes()));
                 }
                 Output::Reply { conn, header, body } => {
                     self.send(conn, encode_frame(&encode_reply(&header, body.as_ref())));
@@ -347,8 +347,4 @@ impl ServerTask {
             let _ = writer.send(Outgoing::Frame(frame));
         }
     }
-}
-
-fn connect_response_bytes(response: &ConnectResponse) -> Vec<u8> {
-    response.to_bytes()
 }
