@@ -13,6 +13,15 @@
 //! waits until everything ahead of it has been answered. This is ZooKeeper's standalone
 //! ordering: a client's requests are answered in order, and a read never overtakes a write
 //! that was accepted before it.
+//!
+//! In an ensemble the same pipeline serves clients in one of the [`Role`]s a quorum peer
+//! gives it. A leader prepares writes as a standalone server does, but proposes them
+//! ([`Output::Propose`]) and applies them once the quorum has committed them
+//! ([`Input::Committed`]); it also prepares the writes its learners forward
+//! ([`Input::Forwarded`]) and alone expires sessions. A learner (follower or observer) forwards
+//! its clients' writes to the leader ([`Output::Forward`]), applies every committed
+//! transaction it is given ([`Input::Apply`]), and answers its own clients' writes as theirs
+//! come by, in their order.
 
 pub mod fourletter;
 pub mod pending;
@@ -45,6 +54,50 @@ pub type ConnId = u64;
 /// Special xids (`ClientCnxn`): replies to pings and auth carry them back.
 pub const PING_XID: i32 = -2;
 pub const AUTH_XID: i32 = -4;
+
+/// What the pipeline is doing for the ensemble, if it is in one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A server on its own: writes are made durable, then applied.
+    Standalone,
+    /// The ensemble's leader: writes are proposed, then applied once committed.
+    Leader,
+    /// A follower or observer: writes go to the leader; committed transactions are applied.
+    Learner,
+    /// Not serving (looking for a leader, or synchronizing): no client may connect.
+    Stopped,
+}
+
+/// A write that a learner's client sent, on its way to the leader (ZooKeeper's REQUEST
+/// packet): the leader prepares it with the client's identity as if the client were its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForwardedRequest {
+    pub session: SessionId,
+    pub cxid: i32,
+    pub kind: Forwarded,
+    /// The client connection's authentication, which ACL checks need.
+    pub auth: AuthInfo,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Forwarded {
+    /// A client's new session, with its negotiated timeout.
+    CreateSession {
+        timeout_ms: i32,
+    },
+    CloseSession,
+    Write(Request),
+}
+
+impl Forwarded {
+    /// The opcodes a multi's results are shaped by; nothing for other writes.
+    fn multi_ops(&self) -> Vec<OpCode> {
+        match self {
+            Forwarded::Write(Request::Multi(ops)) => ops.iter().map(prep::multi_op_code).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
 
 /// How one server is set up (the parts of zoo.cfg the pipeline needs).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,8 +155,16 @@ pub enum Input {
     },
     /// The connection is gone (closed by the client, or broken).
     ConnectionLost { conn: ConnId },
-    /// Every transaction up to and including this zxid is durable.
+    /// Every transaction up to and including this zxid is durable (standalone).
     Persisted { through: Zxid },
+    /// Every proposal up to and including this zxid is committed by a quorum (leader).
+    Committed { through: Zxid },
+    /// A write forwarded by a learner, to prepare and propose (leader).
+    Forwarded(ForwardedRequest),
+    /// Sessions a learner's clients have shown signs of life for (leader).
+    TouchSessions(Vec<SessionId>),
+    /// A committed transaction to apply, in zxid order (learner, or any role while syncing).
+    Apply { header: TxnHeader, txn: Txn },
     /// Time has passed: expire sessions, clean up containers.
     Tick,
 }
@@ -136,6 +197,14 @@ pub enum Output {
     },
     /// Deliver [`Input::Tick`] at this time (replaces any earlier request).
     WakeAt(VirtualTime),
+    /// Propose this transaction to the ensemble, then report the commit with
+    /// [`Input::Committed`] (leader). Transactions come in zxid order.
+    Propose {
+        header: TxnHeader,
+        txn: Txn,
+    },
+    /// Send this write to the leader (learner); it comes back as an [`Input::Apply`].
+    Forward(ForwardedRequest),
 }
 
 struct Connection {
@@ -158,7 +227,8 @@ enum Origin {
         conn: ConnId,
         read_only: Option<bool>,
     },
-    /// The server itself (session expiry, container cleanup): nobody to answer.
+    /// The server itself (session expiry, container cleanup), or a write a learner
+    /// forwarded (its learner answers it): nobody to answer here.
     Server,
 }
 
@@ -176,6 +246,14 @@ enum Queued {
         conn: ConnId,
         xid: i32,
         request: Request,
+    },
+    /// A write forwarded to the leader, answered when its transaction is applied.
+    Forwarded {
+        arrived: VirtualTime,
+        origin: Origin,
+        session: SessionId,
+        cxid: i32,
+        multi_ops: Vec<OpCode>,
     },
 }
 
@@ -218,6 +296,9 @@ pub struct ServerCounters {
 
 pub struct ZkServer {
     config: ZkServerConfig,
+    role: Role,
+    /// Sessions a learner's clients touched since the leader was last told.
+    touched: std::collections::BTreeSet<SessionId>,
     tree: DataTree,
     watches: WatchManager,
     sessions: SessionTracker,
@@ -228,6 +309,7 @@ pub struct ZkServer {
     session_owner: BTreeMap<SessionId, ConnId>,
     queue: VecDeque<Queued>,
     last_zxid: Zxid,
+    /// Transactions up to here may be applied: durable (standalone) or committed (leader).
     durable_through: Zxid,
     txns_since_snapshot: u64,
     next_container_check: VirtualTime,
@@ -269,6 +351,8 @@ impl ZkServer {
             },
             next_container_check: now + config.container_check_interval_ms,
             config,
+            role: Role::Standalone,
+            touched: std::collections::BTreeSet::new(),
             tree,
             watches: WatchManager::new(),
             sessions: tracker,
@@ -355,6 +439,82 @@ impl ZkServer {
         self.txns_since_snapshot = 0;
     }
 
+    // ---- roles in an ensemble ----
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Starts serving as the ensemble's leader. Zxids continue from `epoch_start`
+    /// (`epoch:0` of the new epoch); every known session gets a full timeout from `now`, as
+    /// ZooKeeper's leader does when it takes over the session table.
+    pub fn start_leading(&mut self, now: VirtualTime, epoch_start: Zxid) {
+        self.stop_serving();
+        self.role = Role::Leader;
+        self.last_zxid = epoch_start.max(self.tree.last_processed_zxid());
+        self.durable_through = self.tree.last_processed_zxid();
+        let sessions: Vec<(SessionId, i32)> = self.session_table();
+        for (id, timeout_ms) in sessions {
+            self.sessions.track(id, timeout_ms, now);
+        }
+        self.next_container_check = now + self.config.container_check_interval_ms;
+        self.request_wakeup();
+    }
+
+    /// Starts serving as a follower or observer of the current leader.
+    pub fn start_learning(&mut self) {
+        self.stop_serving();
+        self.role = Role::Learner;
+        self.request_wakeup();
+    }
+
+    /// Stops serving clients: every connection is closed and every unanswered request
+    /// dropped (its client sees the connection go and retries elsewhere), as ZooKeeper does
+    /// when a server leaves its role.
+    pub fn stop_serving(&mut self) {
+        self.role = Role::Stopped;
+        let conns: Vec<ConnId> = self.connections.keys().copied().collect();
+        for conn in conns {
+            self.outputs.push_back(Output::Close { conn });
+            self.on_connection_lost(conn);
+        }
+        self.queue.clear();
+        self.pending = PendingChanges::default();
+        self.touched.clear();
+        for session in self.sessions.sessions().map(|s| s.id).collect::<Vec<_>>() {
+            // A close that was begun but never committed may be begun again by a leader.
+            self.sessions.reopen(session);
+        }
+        self.durable_through = self.tree.last_processed_zxid();
+        self.last_zxid = self.tree.last_processed_zxid();
+    }
+
+    /// Replaces the whole state (a snapshot from the leader, or a rebuilt log after a
+    /// truncation). Only while not serving.
+    pub fn reset_state(
+        &mut self,
+        now: VirtualTime,
+        tree: DataTree,
+        sessions: Vec<(SessionId, i32)>,
+    ) {
+        debug_assert_eq!(self.role, Role::Stopped);
+        self.tree = tree;
+        let first_id = session::first_session_id(self.config.server_id, self.config.started_ms);
+        self.sessions = SessionTracker::new(self.config.tick_ms, first_id);
+        for (id, timeout_ms) in sessions {
+            self.sessions.track(id, timeout_ms, now);
+        }
+        self.watches = WatchManager::new();
+        self.durable_through = self.tree.last_processed_zxid();
+        self.last_zxid = self.tree.last_processed_zxid();
+        self.txns_since_snapshot = 0;
+    }
+
+    /// The sessions a learner's clients touched since the last call (for its next ping).
+    pub fn take_touched_sessions(&mut self) -> Vec<SessionId> {
+        std::mem::take(&mut self.touched).into_iter().collect()
+    }
+
     // ---- inputs ----
 
     pub fn handle(&mut self, now: VirtualTime, input: Input) {
@@ -371,9 +531,17 @@ impl ZkServer {
                 request,
             } => self.on_request(now, conn, header, request),
             Input::ConnectionLost { conn } => self.on_connection_lost(conn),
-            Input::Persisted { through } => {
+            Input::Persisted { through } | Input::Committed { through } => {
                 self.durable_through = self.durable_through.max(through);
             }
+            Input::Forwarded(request) => self.on_forwarded(now, request),
+            Input::TouchSessions(sessions) => {
+                for session in sessions {
+                    // A session the leader already expired stays expired.
+                    let _ = self.sessions.touch(session, now);
+                }
+            }
+            Input::Apply { header, txn } => self.apply_committed(&header, &txn),
             Input::Tick => self.on_tick(now),
         }
         self.drain();
@@ -395,8 +563,9 @@ impl ZkServer {
         client: IpAddr,
         request: ConnectRequest,
     ) {
-        if request.last_zxid_seen > self.tree.last_processed_zxid() {
-            // The client has seen a newer state than ours: it must find another server.
+        if self.role == Role::Stopped || request.last_zxid_seen > self.tree.last_processed_zxid() {
+            // Not serving, or the client has seen a newer state than ours: it must find
+            // another server.
             self.outputs.push_back(Output::Close { conn });
             return;
         }
@@ -413,13 +582,18 @@ impl ZkServer {
         if request.session_id == 0 {
             let session = self.sessions.create(timeout_ms, now);
             self.attach(conn, session);
+            let origin = Origin::NewSession {
+                conn,
+                read_only: request.read_only,
+            };
+            if self.role == Role::Learner {
+                self.forward(origin, session, 0, Forwarded::CreateSession { timeout_ms });
+                return;
+            }
             let zxid = self.next_zxid();
             let header = self.txn_header(session, 0, zxid, now, OpCode::CreateSession);
             self.enqueue_txn(
-                Origin::NewSession {
-                    conn,
-                    read_only: request.read_only,
-                },
+                origin,
                 header,
                 Txn::CreateSession { timeout_ms },
                 Vec::new(),
@@ -486,8 +660,11 @@ impl ZkServer {
     }
 
     fn on_tick(&mut self, now: VirtualTime) {
+        if !self.decides_for_ensemble() {
+            return;
+        }
         for session in self.sessions.expire_due(now) {
-            self.close_session(now, session, Origin::Server);
+            self.close_session(now, session, 0, Origin::Server);
         }
         if now >= self.next_container_check {
             self.next_container_check = now + self.config.container_check_interval_ms.max(1);
@@ -506,18 +683,24 @@ impl ZkServer {
             let zxid = self.next_zxid();
             let header = self.txn_header(0, 0, zxid, now, OpCode::DeleteContainer);
             let txn = self
-                .prep(0, None, zxid)
+                .prep(0, Identity::Server, zxid)
                 .delete_container(&path)
                 .unwrap_or_else(|code| Txn::Error { code });
             self.enqueue_txn(Origin::Server, header, txn, Vec::new());
         }
     }
 
-    fn close_session(&mut self, now: VirtualTime, session: SessionId, origin: Origin) {
+    /// Whether this server expires sessions and cleans up containers: a standalone server
+    /// or a leader, never a learner (its leader does it for everyone).
+    fn decides_for_ensemble(&self) -> bool {
+        matches!(self.role, Role::Standalone | Role::Leader)
+    }
+
+    fn close_session(&mut self, now: VirtualTime, session: SessionId, cxid: i32, origin: Origin) {
         self.sessions.set_closing(session);
         let zxid = self.next_zxid();
-        let header = self.txn_header(session, 0, zxid, now, OpCode::CloseSession);
-        let txn = self.prep(session, None, zxid).close_session();
+        let header = self.txn_header(session, cxid, zxid, now, OpCode::CloseSession);
+        let txn = self.prep(session, Identity::Server, zxid).close_session();
         self.enqueue_txn(origin, header, txn, Vec::new());
     }
 
@@ -545,8 +728,22 @@ impl ZkServer {
             self.outputs.push_back(Output::Close { conn });
             return;
         }
+        if self.role == Role::Learner {
+            self.touched.insert(session);
+        }
         let xid = header.xid;
         let origin = Origin::Client { conn, xid };
+        if self.role == Role::Learner && is_write(&request) {
+            let kind = match request {
+                Request::CloseSession => {
+                    self.sessions.set_closing(session);
+                    Forwarded::CloseSession
+                }
+                write => Forwarded::Write(write),
+            };
+            self.forward(origin, session, xid, kind);
+            return;
+        }
         match request {
             Request::Auth(packet) => {
                 // Answered at once, as ZooKeeper does, not through the queue.
@@ -566,42 +763,11 @@ impl ZkServer {
                     }
                 }
             }
-            Request::CloseSession => self.close_session(now, session, origin),
-            Request::Multi(ops) => {
-                let zxid = self.next_zxid();
-                let header = self.txn_header(session, xid, zxid, now, OpCode::Multi);
-                // A read inside a multi makes ZooKeeper refuse the whole request as unreadable,
-                // after it has already given it a zxid.
-                let has_read = ops
-                    .iter()
-                    .any(|op| matches!(op, MultiOp::GetChildren(_) | MultiOp::GetData(_)));
-                if has_read {
-                    let txn = Txn::Error {
-                        code: ErrorCode::MarshallingError,
-                    };
-                    self.enqueue_txn(origin, header, txn, Vec::new());
-                } else {
-                    let (txn, ops) = self.prep(session, Some(conn), zxid).multi(&ops);
-                    self.enqueue_txn(origin, header, txn, ops);
-                }
-            }
-            Request::Create(_)
-            | Request::Create2(_)
-            | Request::CreateContainer(_)
-            | Request::CreateTtl(_)
-            | Request::Delete(_)
-            | Request::SetData(_)
-            | Request::SetAcl(_)
-            | Request::Check(_)
-            | Request::Reconfig(_) => {
-                let op = OpCode::from_code(request.op_code()).unwrap_or(OpCode::Error);
-                let zxid = self.next_zxid();
-                let header = self.txn_header(session, xid, zxid, now, op);
-                let txn = self
-                    .prep(session, Some(conn), zxid)
-                    .write(&request)
-                    .unwrap_or_else(|code| Txn::Error { code });
-                self.enqueue_txn(origin, header, txn, Vec::new());
+            Request::CloseSession => self.close_session(now, session, xid, origin),
+            write if is_write(&write) => {
+                let (header, txn, multi_ops) =
+                    self.prepare_write(now, session, xid, Identity::Connection(conn), &write);
+                self.enqueue_txn(origin, header, txn, multi_ops);
             }
             Request::Unknown { .. } | Request::Sasl(_) => {
                 self.reply(conn, xid, ErrorCode::Unimplemented, None);
@@ -616,11 +782,124 @@ impl ZkServer {
         }
     }
 
-    fn prep(&mut self, session: SessionId, conn: Option<ConnId>, zxid: Zxid) -> Prep<'_> {
-        let auth = conn
-            .and_then(|conn| self.connections.get(&conn))
-            .map(|connection| &connection.auth)
-            .unwrap_or(&self.server_auth);
+    /// Turns a client's write into its transaction, with the next zxid.
+    fn prepare_write(
+        &mut self,
+        now: VirtualTime,
+        session: SessionId,
+        xid: i32,
+        identity: Identity<'_>,
+        request: &Request,
+    ) -> (TxnHeader, Txn, Vec<OpCode>) {
+        let op = OpCode::from_code(request.op_code()).unwrap_or(OpCode::Error);
+        let zxid = self.next_zxid();
+        let header = self.txn_header(session, xid, zxid, now, op);
+        match request {
+            // A read inside a multi makes ZooKeeper refuse the whole request as unreadable,
+            // after it has already given it a zxid.
+            Request::Multi(ops)
+                if ops
+                    .iter()
+                    .any(|op| matches!(op, MultiOp::GetChildren(_) | MultiOp::GetData(_))) =>
+            {
+                let code = ErrorCode::MarshallingError;
+                (header, Txn::Error { code }, Vec::new())
+            }
+            Request::Multi(ops) => {
+                let (txn, ops) = self.prep(session, identity, zxid).multi(ops);
+                (header, txn, ops)
+            }
+            write => {
+                let txn = self
+                    .prep(session, identity, zxid)
+                    .write(write)
+                    .unwrap_or_else(|code| Txn::Error { code });
+                (header, txn, Vec::new())
+            }
+        }
+    }
+
+    /// A learner's forwarded write, prepared by the leader as if its client were here.
+    fn on_forwarded(&mut self, now: VirtualTime, forwarded: ForwardedRequest) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let ForwardedRequest {
+            session,
+            cxid,
+            kind,
+            auth,
+        } = forwarded;
+        match kind {
+            Forwarded::CreateSession { timeout_ms } => {
+                self.sessions.track(session, timeout_ms, now);
+                let zxid = self.next_zxid();
+                let header = self.txn_header(session, cxid, zxid, now, OpCode::CreateSession);
+                self.enqueue_txn(
+                    Origin::Server,
+                    header,
+                    Txn::CreateSession { timeout_ms },
+                    Vec::new(),
+                );
+            }
+            Forwarded::CloseSession if self.sessions.check(session).is_ok() => {
+                self.close_session(now, session, cxid, Origin::Server)
+            }
+            Forwarded::CloseSession => {}
+            Forwarded::Write(request) => {
+                if self.sessions.touch(session, now).is_err() {
+                    // The session expired here before its learner heard: the learner
+                    // answers its client with the error.
+                    let zxid = self.next_zxid();
+                    let op = OpCode::from_code(request.op_code()).unwrap_or(OpCode::Error);
+                    let header = self.txn_header(session, cxid, zxid, now, op);
+                    let code = ErrorCode::SessionExpired;
+                    self.enqueue_txn(Origin::Server, header, Txn::Error { code }, Vec::new());
+                    return;
+                }
+                let (header, txn, multi_ops) =
+                    self.prepare_write(now, session, cxid, Identity::Forwarded(&auth), &request);
+                self.enqueue_txn(Origin::Server, header, txn, multi_ops);
+            }
+        }
+    }
+
+    /// Sends a client's write to the leader and keeps its place in this server's queue.
+    fn forward(&mut self, origin: Origin, session: SessionId, cxid: i32, kind: Forwarded) {
+        let auth = match origin {
+            Origin::Client { conn, .. } | Origin::NewSession { conn, .. } => self
+                .connections
+                .get(&conn)
+                .map(|connection| connection.auth.clone())
+                .unwrap_or_default(),
+            Origin::Server => AuthInfo::new(),
+        };
+        let multi_ops = kind.multi_ops();
+        self.queue.push_back(Queued::Forwarded {
+            arrived: self.now,
+            origin,
+            session,
+            cxid,
+            multi_ops,
+        });
+        self.outputs.push_back(Output::Forward(ForwardedRequest {
+            session,
+            cxid,
+            kind,
+            auth,
+        }));
+    }
+
+    fn prep<'a>(&'a mut self, session: SessionId, identity: Identity<'a>, zxid: Zxid) -> Prep<'a> {
+        let auth = match identity {
+            Identity::Connection(conn) => self
+                .connections
+                .get(&conn)
+                .map(|connection| &connection.auth)
+                .unwrap_or(&self.server_auth),
+            Identity::Forwarded(auth) => auth,
+            Identity::Server => &self.server_auth,
+        };
         Prep {
             tree: &self.tree,
             pending: &mut self.pending,
@@ -655,9 +934,16 @@ impl ZkServer {
     }
 
     fn enqueue_txn(&mut self, origin: Origin, header: TxnHeader, txn: Txn, multi_ops: Vec<OpCode>) {
-        self.outputs.push_back(Output::Persist {
-            header: header.clone(),
-            txn: txn.clone(),
+        let (header_out, txn_out) = (header.clone(), txn.clone());
+        self.outputs.push_back(match self.role {
+            Role::Leader => Output::Propose {
+                header: header_out,
+                txn: txn_out,
+            },
+            _ => Output::Persist {
+                header: header_out,
+                txn: txn_out,
+            },
         });
         self.queue.push_back(Queued::Txn {
             arrived: self.now,
@@ -676,7 +962,7 @@ impl ZkServer {
             let ready = match self.queue.front() {
                 Some(Queued::Txn { header, .. }) => header.zxid <= self.durable_through,
                 Some(Queued::Read { .. }) => true,
-                None => false,
+                Some(Queued::Forwarded { .. }) | None => false,
             };
             if !ready {
                 return;
@@ -703,8 +989,34 @@ impl ZkServer {
                     self.latency.record(self.now.millis_since(arrived));
                     self.read(conn, xid, request);
                 }
-                None => return,
+                Some(Queued::Forwarded { .. }) | None => return,
             }
+        }
+    }
+
+    /// A committed transaction from the leader: applied, and answered if it is the write
+    /// this server's queue is waiting for.
+    fn apply_committed(&mut self, header: &TxnHeader, txn: &Txn) {
+        let ours = matches!(
+            self.queue.front(),
+            Some(Queued::Forwarded { session, cxid, .. })
+                if *session == header.session_id && *cxid == header.cxid
+        );
+        if !ours {
+            self.apply(Origin::Server, header, txn, &[]);
+            return;
+        }
+        if let Some(Queued::Forwarded {
+            arrived,
+            origin,
+            multi_ops,
+            ..
+        }) = self.queue.pop_front()
+        {
+            if let Origin::Client { .. } = origin {
+                self.latency.record(self.now.millis_since(arrived));
+            }
+            self.apply(origin, header, txn, &multi_ops);
         }
     }
 
@@ -722,6 +1034,10 @@ impl ZkServer {
             self.notify(event, acl.as_deref());
         }
         let session = header.session_id;
+        if let Txn::CreateSession { timeout_ms } = txn {
+            // Every server learns every session, so that any of them can lead.
+            self.sessions.track(session, *timeout_ms, self.now);
+        }
         let err = outcome.result.error_code();
         match origin {
             Origin::NewSession { conn, read_only } => {
@@ -848,10 +1164,14 @@ impl ZkServer {
     }
 
     fn request_wakeup(&mut self) {
-        let next = [self.sessions.next_expiry(), Some(self.next_container_check)]
-            .into_iter()
-            .flatten()
-            .min();
+        let next = if self.decides_for_ensemble() {
+            [self.sessions.next_expiry(), Some(self.next_container_check)]
+                .into_iter()
+                .flatten()
+                .min()
+        } else {
+            None
+        };
         if next != self.wake_requested {
             self.wake_requested = next;
             if let Some(at) = next {
@@ -859,6 +1179,31 @@ impl ZkServer {
             }
         }
     }
+}
+
+/// Whose identity a write is prepared with (ACL checks, and the ids of `auth` ACLs).
+enum Identity<'a> {
+    Connection(ConnId),
+    Forwarded(&'a AuthInfo),
+    Server,
+}
+
+/// Whether a request changes state, and so goes through a transaction.
+fn is_write(request: &Request) -> bool {
+    matches!(
+        request,
+        Request::Create(_)
+            | Request::Create2(_)
+            | Request::CreateContainer(_)
+            | Request::CreateTtl(_)
+            | Request::Delete(_)
+            | Request::SetData(_)
+            | Request::SetAcl(_)
+            | Request::Check(_)
+            | Request::Reconfig(_)
+            | Request::Multi(_)
+            | Request::CloseSession
+    )
 }
 
 /// The reply body of an applied write, shaped by the request's opcode.

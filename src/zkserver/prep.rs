@@ -126,19 +126,13 @@ impl Prep<'_> {
         let mut txns = Vec::with_capacity(ops.len());
         let mut op_codes = Vec::with_capacity(ops.len());
         for op in ops {
-            let (args, op_code) = match op {
+            let op_code = multi_op_code(op);
+            let args = match op {
                 MultiOp::Create(create)
                 | MultiOp::Create2(create)
-                | MultiOp::CreateContainer(create) => {
-                    let op_code = match CreateMode::from_flag(create.flags) {
-                        Some(mode) if mode.is_container() => OpCode::CreateContainer,
-                        Some(mode) if mode.is_ttl() => OpCode::CreateTtl,
-                        _ => OpCode::Create,
-                    };
-                    (Some(CreateArgs::plain(create, op_code)), op_code)
-                }
-                MultiOp::CreateTtl(create) => (Some(CreateArgs::ttl(create)), OpCode::CreateTtl),
-                other => (None, other.op_code()),
+                | MultiOp::CreateContainer(create) => Some(CreateArgs::plain(create, op_code)),
+                MultiOp::CreateTtl(create) => Some(CreateArgs::ttl(create)),
+                _ => None,
             };
             op_codes.push(op_code);
             if failed {
@@ -356,6 +350,22 @@ impl Prep<'_> {
         Ok(Txn::Delete {
             path: path.to_string(),
         })
+    }
+}
+
+/// The opcode a multi's op runs as, which shapes its result: a create's flags make it a
+/// container or TTL create whatever record it came in.
+pub fn multi_op_code(op: &MultiOp) -> OpCode {
+    match op {
+        MultiOp::Create(create) | MultiOp::Create2(create) | MultiOp::CreateContainer(create) => {
+            match CreateMode::from_flag(create.flags) {
+                Some(mode) if mode.is_container() => OpCode::CreateContainer,
+                Some(mode) if mode.is_ttl() => OpCode::CreateTtl,
+                _ => OpCode::Create,
+            }
+        }
+        MultiOp::CreateTtl(_) => OpCode::CreateTtl,
+        other => other.op_code(),
     }
 }
 

@@ -199,6 +199,13 @@ impl SessionTracker {
         }
     }
 
+    /// Clears a close that was begun but will not happen (its transaction was never committed).
+    pub fn reopen(&mut self, id: SessionId) {
+        if let Some(session) = self.sessions.get_mut(&id) {
+            session.closing = false;
+        }
+    }
+
     /// Forgets a session whose close has been applied.
     pub fn remove(&mut self, id: SessionId) -> Option<Session> {
         let session = self.sessions.remove(&id)?;

@@ -338,6 +338,8 @@ impl ServerTask {
                     let _ = self.jobs.send(persistence::Job::Append { header, txn });
                 }
                 Output::WakeAt(at) => self.wake_at = Some(at),
+                // A standalone server is never given an ensemble role.
+                Output::Propose { .. } | Output::Forward(_) => {}
             }
         }
     }
