@@ -114,11 +114,7 @@ pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), String> {
 
     writeln!(out, "--").map_err(write_error)?;
     for status in sim.servers() {
-        let state = match status.reach {
-            Some(reach) => format!("up, reach {reach}, hears {:?}", status.peers_alive),
-            None => "down".to_string(),
-        };
-        writeln!(out, "server {}: {state}", status.id).map_err(write_error)?;
+        writeln!(out, "{status}").map_err(write_error)?;
     }
     writeln!(
         out,
@@ -156,15 +152,18 @@ mod tests {
     fn prints_trace_then_summary_with_hash() {
         let out = run_with(&["--seed", "7", "--millis", "5000"]).unwrap();
         assert!(out.starts_with("0.000s server 1: booted"));
-        assert!(out.contains("server 3: up, reach QUORUM, hears [1, 2]"));
+        assert!(
+            out.contains("server 3: LEADING (broadcast), epoch 1"),
+            "{out}"
+        );
         assert!(out.lines().last().unwrap().starts_with("trace hash "));
     }
 
     #[test]
     fn crash_flag_takes_a_server_down_at_its_time() {
         let out = run_with(&["--quiet", "--crash", "2@3000", "--millis", "9000"]).unwrap();
-        assert!(out.contains("server 2: down"));
-        assert!(out.contains("server 1: up, reach QUORUM, hears [3]"));
+        assert!(out.contains("server 2: down"), "{out}");
+        assert!(out.contains("server 3: LEADING (broadcast)"), "{out}");
     }
 
     #[test]
@@ -179,7 +178,7 @@ mod tests {
             "12000",
         ])
         .unwrap();
-        assert!(out.contains("server 2: up, reach QUORUM, hears [1, 3]"));
+        assert!(out.contains("server 2: FOLLOWING (broadcast)"), "{out}");
     }
 
     #[test]
@@ -197,6 +196,6 @@ mod tests {
     #[test]
     fn zero_servers_is_refused() {
         let err = run_with(&["--servers", "0"]).unwrap_err();
-        assert_eq!(err, "an ensemble needs at least one server");
+        assert_eq!(err, "an ensemble needs at least one participant");
     }
 }

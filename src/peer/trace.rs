@@ -2,8 +2,10 @@
 //! simulator around it) do, stamped with virtual time. The UI's timeline, the native
 //! `sim` command and the determinism checks all read the same events.
 
-use super::message::ServerId;
-use super::Reach;
+use super::election::{Vote, VoteReason};
+use super::message::{PeerState, ServerId};
+use super::ZabPhase;
+use crate::data::types::Zxid;
 use crate::time::VirtualTime;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -15,37 +17,137 @@ pub struct TraceEvent {
     pub kind: TraceKind,
 }
 
+/// How a leader brings a learner up to date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncMode {
+    /// Send the transactions the learner is missing.
+    Diff,
+    /// The learner drops a tail the leader never committed, then gets what it misses.
+    Trunc,
+    /// The learner is too far behind (or on another branch): send the whole state.
+    Snap,
+}
+
+impl fmt::Display for SyncMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SyncMode::Diff => "DIFF",
+            SyncMode::Trunc => "TRUNC",
+            SyncMode::Snap => "SNAP",
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TraceKind {
-    /// The server process started (first boot or restart).
-    Booted,
+    /// The server process started (first boot or restart) from what its disk holds.
+    Booted {
+        last_zxid: Zxid,
+        accepted_epoch: u32,
+        current_epoch: u32,
+    },
     /// The server process died; everything it had not made durable is gone.
     Crashed,
-    HelloSent {
-        to: ServerId,
-        sequence: u64,
+    /// A long pause (think garbage collection) began or ended.
+    Paused,
+    Resumed,
+    StateChanged {
+        state: PeerState,
+        phase: ZabPhase,
+        epoch: u32,
     },
-    HelloReceived {
+    ElectionStarted {
+        round: u64,
+        vote: Vote,
+    },
+    VoteChanged {
+        from: Vote,
+        to: Vote,
+        reason: VoteReason,
+    },
+    /// A quorum agrees with the server's vote; it waits this long for a better one.
+    Finalizing {
+        until: VirtualTime,
+    },
+    ElectionDecided {
+        leader: ServerId,
+        round: u64,
+    },
+    AcceptedEpoch {
+        epoch: u32,
+    },
+    CurrentEpoch {
+        epoch: u32,
+    },
+    SyncChosen {
+        learner: ServerId,
+        mode: SyncMode,
+        peer_last: Zxid,
+        leader_last: Zxid,
+    },
+    Truncated {
+        to: Zxid,
+        dropped: usize,
+    },
+    SnapshotInstalled {
+        zxid: Zxid,
+    },
+    SnapshotTaken {
+        zxid: Zxid,
+    },
+    /// A quorum ACKed NEWLEADER: the leader starts broadcasting and serving.
+    LeaderEstablished {
+        epoch: u32,
+    },
+    Proposed {
+        zxid: Zxid,
+    },
+    AckReceived {
+        zxid: Zxid,
         from: ServerId,
-        sequence: u64,
     },
-    /// A message could not be delivered because its destination is down.
+    Committed {
+        zxid: Zxid,
+    },
+    /// The log is durable through this zxid.
+    Logged {
+        zxid: Zxid,
+    },
+    LeaderGaveUp {
+        reason: String,
+    },
+    LearnerDropped {
+        learner: ServerId,
+        reason: String,
+    },
+    /// A learner left its leader and goes back to looking.
+    LeftLeader {
+        reason: String,
+    },
+    /// The simulator: a message was lost (destination down, link cut, or a drop rule).
     MessageLost {
         from: ServerId,
         to: ServerId,
         kind: String,
+        why: String,
     },
-    /// The server heard from a peer it considered down (or had never heard from).
-    PeerUp {
-        peer: ServerId,
+    /// The simulator: a durable step completed.
+    DiskDone {
+        step: String,
     },
-    /// The server has not heard from a peer for longer than the liveness timeout.
-    PeerDown {
-        peer: ServerId,
+    /// The simulator: a client-visible event (connect, reply, watch, expiry).
+    Client {
+        client: String,
+        what: String,
     },
-    ReachChanged {
-        from: Reach,
-        to: Reach,
+    /// The simulator: the checker found an invariant broken.
+    Violation {
+        invariant: String,
+        detail: String,
+    },
+    /// The simulator: a scenario said something or a fault was injected.
+    Note {
+        text: String,
     },
 }
 
@@ -53,18 +155,74 @@ impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} server {}: ", self.at, self.server)?;
         match &self.kind {
-            TraceKind::Booted => write!(f, "booted"),
+            TraceKind::Booted {
+                last_zxid,
+                accepted_epoch,
+                current_epoch,
+            } => write!(
+                f,
+                "booted (last zxid {last_zxid}, acceptedEpoch {accepted_epoch}, currentEpoch {current_epoch})"
+            ),
             TraceKind::Crashed => write!(f, "crashed"),
-            TraceKind::HelloSent { to, sequence } => write!(f, "sent HELLO #{sequence} to {to}"),
-            TraceKind::HelloReceived { from, sequence } => {
-                write!(f, "received HELLO #{sequence} from {from}")
+            TraceKind::Paused => write!(f, "paused"),
+            TraceKind::Resumed => write!(f, "resumed"),
+            TraceKind::StateChanged {
+                state,
+                phase,
+                epoch,
+            } => write!(f, "{state} ({phase}, epoch {epoch})"),
+            TraceKind::ElectionStarted { round, vote } => {
+                write!(f, "election round {round}, votes {vote}")
             }
-            TraceKind::MessageLost { from, to, kind } => {
-                write!(f, "{kind} from {from} to {to} lost: destination is down")
+            TraceKind::VoteChanged { from, to, reason } => {
+                write!(f, "vote {from} -> {to}: {}", reason.describe())
             }
-            TraceKind::PeerUp { peer } => write!(f, "peer {peer} is up"),
-            TraceKind::PeerDown { peer } => write!(f, "peer {peer} is silent, considered down"),
-            TraceKind::ReachChanged { from, to } => write!(f, "reach {from} -> {to}"),
+            TraceKind::Finalizing { until } => {
+                write!(f, "a quorum agrees; waiting until {until} for a better vote")
+            }
+            TraceKind::ElectionDecided { leader, round } => {
+                write!(f, "decided: server {leader} leads (round {round})")
+            }
+            TraceKind::AcceptedEpoch { epoch } => write!(f, "acceptedEpoch := {epoch}"),
+            TraceKind::CurrentEpoch { epoch } => write!(f, "currentEpoch := {epoch}"),
+            TraceKind::SyncChosen {
+                learner,
+                mode,
+                peer_last,
+                leader_last,
+            } => write!(
+                f,
+                "syncs server {learner} by {mode} (its last {peer_last}, ours {leader_last})"
+            ),
+            TraceKind::Truncated { to, dropped } => {
+                write!(f, "truncated log to {to} ({dropped} dropped)")
+            }
+            TraceKind::SnapshotInstalled { zxid } => write!(f, "installed leader's state at {zxid}"),
+            TraceKind::SnapshotTaken { zxid } => write!(f, "snapshot at {zxid}"),
+            TraceKind::LeaderEstablished { epoch } => {
+                write!(f, "established as leader of epoch {epoch}")
+            }
+            TraceKind::Proposed { zxid } => write!(f, "proposed {zxid}"),
+            TraceKind::AckReceived { zxid, from } => write!(f, "ACK {zxid} from {from}"),
+            TraceKind::Committed { zxid } => write!(f, "committed {zxid}"),
+            TraceKind::Logged { zxid } => write!(f, "log durable through {zxid}"),
+            TraceKind::LeaderGaveUp { reason } => write!(f, "stops leading: {reason}"),
+            TraceKind::LearnerDropped { learner, reason } => {
+                write!(f, "drops learner {learner}: {reason}")
+            }
+            TraceKind::LeftLeader { reason } => write!(f, "leaves its leader: {reason}"),
+            TraceKind::MessageLost {
+                from,
+                to,
+                kind,
+                why,
+            } => write!(f, "{kind} from {from} to {to} lost: {why}"),
+            TraceKind::DiskDone { step } => write!(f, "disk: {step} done"),
+            TraceKind::Client { client, what } => write!(f, "client {client}: {what}"),
+            TraceKind::Violation { invariant, detail } => {
+                write!(f, "INVARIANT VIOLATED: {invariant}: {detail}")
+            }
+            TraceKind::Note { text } => write!(f, "{text}"),
         }
     }
 }

@@ -1,45 +1,73 @@
-//! The deterministic simulator: several [`ServerNode`]s on a simulated message bus with
-//! virtual time and a seeded random number generator.
+//! The deterministic simulator: an ensemble of [`QuorumPeer`]s on a simulated message bus,
+//! with virtual time, one seeded random number generator, simulated disks and faults.
 //!
 //! Everything that happens is an entry in one agenda ordered by (virtual time, insertion
-//! sequence), so a run is a pure function of its [`SimConfig`] and the commands given to it:
-//! the same seed yields the same trace natively and in WebAssembly, which [`Simulation::trace_hash`]
-//! lets anyone check.
+//! sequence), so a run is a pure function of its [`SimConfig`] and the [`Command`]s given to
+//! it: the same seed yields the same trace natively and in WebAssembly, which
+//! [`Simulation::trace_hash`] lets anyone check, and any earlier moment can be reached again
+//! by replaying the commands ([`Simulation::replay`]).
+//!
+//! Faults: crash and restart (a crash loses what the disk had not made durable), pause (a
+//! long garbage-collection pause: nothing reaches the server until it resumes), cut links
+//! (one way or both), message rules (hold, drop, duplicate, delay), held and slow disk steps.
+//! After every event the [`checker`] asserts ZAB's invariants.
 
+pub mod checker;
 pub mod link;
+pub mod network;
 
-use crate::peer::message::{PeerMessage, ServerId};
+use crate::peer::durable::{DiskImage, DiskKind, DurableStep};
+use crate::peer::message::{PeerMessage, PeerState, ServerId};
 use crate::peer::trace::{TraceEvent, TraceKind};
-use crate::peer::{Input, Output, Reach, ServerConfig, ServerNode, TimerKind};
+use crate::peer::{Input, Output, PeerConfig, QuorumPeer, TimerKind, ZabPhase};
 use crate::time::VirtualTime;
+use checker::{Checker, Violation};
 use fnv::FnvHasher;
+use network::{Fate, MessageFilter, Network, Rule, RuleKind};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::Hasher;
 
 /// Everything that determines a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimConfig {
+    /// Participants, with myids 1..=servers.
     pub servers: u64,
+    /// Observers, with the myids after the participants'.
+    pub observers: u64,
     pub seed: u64,
     pub tick_ms: u64,
-    pub liveness_ticks: u64,
+    pub init_limit: u64,
+    pub sync_limit: u64,
     /// One-way network latency is drawn uniformly from this inclusive range for each message.
     pub latency_min_ms: u64,
     pub latency_max_ms: u64,
+    /// How long one durable step takes, drawn uniformly from this inclusive range.
+    pub disk_min_ms: u64,
+    pub disk_max_ms: u64,
+    /// Transactions between snapshots.
+    pub snap_count: u64,
+    /// Start no server at time 0 (a script starts them one by one).
+    pub start_stopped: bool,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             servers: 3,
+            observers: 0,
             seed: 1,
             tick_ms: 2000,
-            liveness_ticks: 2,
+            init_limit: 10,
+            sync_limit: 5,
             latency_min_ms: 5,
             latency_max_ms: 50,
+            disk_min_ms: 1,
+            disk_max_ms: 10,
+            snap_count: 100_000,
+            start_stopped: false,
         }
     }
 }
@@ -51,12 +79,14 @@ pub enum SimConfigError {
     TooManyServers { servers: u64, max: u64 },
     ZeroTick,
     LatencyRangeReversed { min_ms: u64, max_ms: u64 },
+    DiskRangeReversed { min_ms: u64, max_ms: u64 },
+    ZeroLimit,
 }
 
 impl std::fmt::Display for SimConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SimConfigError::NoServers => write!(f, "an ensemble needs at least one server"),
+            SimConfigError::NoServers => write!(f, "an ensemble needs at least one participant"),
             SimConfigError::TooManyServers { servers, max } => {
                 write!(
                     f,
@@ -67,14 +97,18 @@ impl std::fmt::Display for SimConfigError {
             SimConfigError::LatencyRangeReversed { min_ms, max_ms } => {
                 write!(f, "latency minimum {min_ms} ms exceeds maximum {max_ms} ms")
             }
+            SimConfigError::DiskRangeReversed { min_ms, max_ms } => {
+                write!(f, "disk minimum {min_ms} ms exceeds maximum {max_ms} ms")
+            }
+            SimConfigError::ZeroLimit => write!(f, "initLimit and syncLimit must be at least 1"),
         }
     }
 }
 
 impl std::error::Error for SimConfigError {}
 
-/// The largest ensemble the simulator accepts: ZooKeeper deployments rarely exceed 7 voters,
-/// and a picture with more than this many servers teaches nothing more.
+/// The largest ensemble the simulator accepts, observers included: ZooKeeper deployments
+/// rarely exceed 7 voters, and a picture with more than this many servers teaches nothing more.
 pub const MAX_SERVERS: u64 = 15;
 
 impl SimConfig {
@@ -82,14 +116,18 @@ impl SimConfig {
         if self.servers == 0 {
             return Err(SimConfigError::NoServers);
         }
-        if self.servers > MAX_SERVERS {
+        let total = self.servers.saturating_add(self.observers);
+        if total > MAX_SERVERS {
             return Err(SimConfigError::TooManyServers {
-                servers: self.servers,
+                servers: total,
                 max: MAX_SERVERS,
             });
         }
         if self.tick_ms == 0 {
             return Err(SimConfigError::ZeroTick);
+        }
+        if self.init_limit == 0 || self.sync_limit == 0 {
+            return Err(SimConfigError::ZeroLimit);
         }
         if self.latency_min_ms > self.latency_max_ms {
             return Err(SimConfigError::LatencyRangeReversed {
@@ -97,18 +135,84 @@ impl SimConfig {
                 max_ms: self.latency_max_ms,
             });
         }
+        if self.disk_min_ms > self.disk_max_ms {
+            return Err(SimConfigError::DiskRangeReversed {
+                min_ms: self.disk_min_ms,
+                max_ms: self.disk_max_ms,
+            });
+        }
         Ok(())
     }
 
-    fn server_config(&self, myid: ServerId) -> ServerConfig {
-        ServerConfig {
-            myid,
-            ensemble: (1..=self.servers).collect(),
-            tick_ms: self.tick_ms,
-            liveness_ticks: self.liveness_ticks,
-        }
+    pub fn participants(&self) -> Vec<ServerId> {
+        (1..=self.servers).collect()
+    }
+
+    pub fn observer_ids(&self) -> Vec<ServerId> {
+        (self.servers + 1..=self.servers + self.observers).collect()
+    }
+
+    fn peer_config(&self, myid: ServerId) -> PeerConfig {
+        let mut config = PeerConfig::new(myid, self.participants(), self.observer_ids());
+        config.tick_ms = self.tick_ms;
+        config.init_limit = self.init_limit;
+        config.sync_limit = self.sync_limit;
+        config.zk.tick_ms = self.tick_ms;
+        config.zk.timeouts =
+            crate::zkserver::session::TimeoutBounds::from_tick(self.tick_ms as i32);
+        config.zk.snap_count = self.snap_count;
+        config
     }
 }
+
+/// Something a person (or a scenario) does to the run. Recorded, so that a run can be
+/// replayed up to any earlier moment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    Start(ServerId),
+    Crash(ServerId),
+    Restart(ServerId),
+    Pause(ServerId),
+    Resume(ServerId),
+    /// Cut the link from one server to another (both ways if asked).
+    Cut {
+        from: ServerId,
+        to: ServerId,
+        both_ways: bool,
+    },
+    Heal {
+        from: ServerId,
+        to: ServerId,
+        both_ways: bool,
+    },
+    /// Separate the servers into groups that cannot talk to each other.
+    Partition(Vec<Vec<ServerId>>),
+    HealAll,
+    AddRule(Rule),
+    RemoveRule(Rule),
+    /// Deliver the held messages that match (and end the matching hold rules).
+    Release(MessageFilter),
+    HoldDisk {
+        server: ServerId,
+        kind: DiskKind,
+    },
+    ReleaseDisk {
+        server: ServerId,
+        kind: DiskKind,
+    },
+    /// Every durable step on this server takes this long (None: back to normal).
+    SlowDisk {
+        server: ServerId,
+        ms: Option<u64>,
+    },
+    /// Carry out this pending event next (manual mode), by its place in the agenda.
+    TakeEvent(EventKey),
+    /// Drop this message in flight (manual mode).
+    DropInFlight(EventKey),
+}
+
+/// An agenda entry's identity: when it is due, and its insertion number.
+pub type EventKey = (VirtualTime, u64);
 
 /// Something scheduled to happen at a virtual time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,29 +231,111 @@ enum Event {
         incarnation: u32,
         timer: TimerKind,
     },
+    DiskDone {
+        server: ServerId,
+        incarnation: u32,
+        step: u64,
+    },
+    /// `server` learns that its connection to `peer` broke.
+    ConnectionLost {
+        server: ServerId,
+        incarnation: u32,
+        peer: ServerId,
+    },
 }
 
-/// One server's place in the simulation: its node while it is up, and how often it has started.
+impl Event {
+    fn server(&self) -> ServerId {
+        match self {
+            Event::Boot { server, .. }
+            | Event::Timer { server, .. }
+            | Event::DiskDone { server, .. }
+            | Event::ConnectionLost { server, .. } => *server,
+            Event::Deliver { to, .. } => *to,
+        }
+    }
+}
+
+/// One thing that can happen next, for the manual mode's list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingEvent {
+    pub key: EventKey,
+    pub server: ServerId,
+    /// "deliver", "timer", "disk" or "boot".
+    pub kind: &'static str,
+    pub description: String,
+    /// A message in flight can also be dropped.
+    pub droppable: bool,
+}
+
+/// One server's place in the simulation.
 struct Slot {
-    node: Option<ServerNode>,
-    /// Bumped on every crash, so timers set by an earlier incarnation never fire on a later one.
+    node: Option<QuorumPeer>,
+    /// Bumped on every crash, so timers and disk completions of an earlier incarnation never
+    /// reach a later one.
     incarnation: u32,
     boots: u32,
     timers: BTreeMap<TimerKind, VirtualTime>,
+    disk: DiskImage,
+    /// Steps asked for and not done, in order; the first is in progress unless held.
+    disk_queue: VecDeque<DurableStep>,
+    disk_busy: bool,
+    held_disk: BTreeSet<DiskKind>,
+    slow_disk_ms: Option<u64>,
+    paused: bool,
+    /// Events that reached the server while it was paused, delivered when it resumes.
+    deferred: Vec<Event>,
 }
 
 /// A read-only picture of one server for displays.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerStatus {
     pub id: ServerId,
+    pub observer: bool,
     pub up: bool,
     /// Down, but its (re)start is already scheduled.
     pub booting: bool,
-    pub reach: Option<Reach>,
-    /// Peers this server currently believes are up.
-    pub peers_alive: Vec<ServerId>,
-    pub hellos_sent: u64,
+    pub paused: bool,
+    pub state: Option<PeerState>,
+    pub phase: Option<ZabPhase>,
+    pub leader: Option<ServerId>,
+    pub accepted_epoch: u32,
+    pub current_epoch: u32,
+    pub last_logged: crate::data::types::Zxid,
+    pub committed: crate::data::types::Zxid,
+    pub election_round: u64,
+    pub vote: Option<crate::peer::election::Vote>,
     pub boots: u32,
+    pub pending_disk: Vec<DiskKind>,
+}
+
+impl std::fmt::Display for ServerStatus {
+    /// One line a person can read: `server 3: LEADING (broadcast), epoch 1 (accepted 1), last 1:2, committed 1:2`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "server {}", self.id)?;
+        if self.observer {
+            write!(f, " (observer)")?;
+        }
+        match (self.state, self.phase) {
+            (Some(state), Some(phase)) => {
+                write!(f, ": {state} ({phase})")?;
+                if self.paused {
+                    write!(f, ", paused")?;
+                }
+                write!(
+                    f,
+                    ", epoch {} (accepted {}), last {}, committed {}",
+                    self.current_epoch, self.accepted_epoch, self.last_logged, self.committed
+                )
+            }
+            _ if self.booting => write!(f, ": booting"),
+            _ => write!(
+                f,
+                ": down (disk: epoch {}, last {})",
+                self.current_epoch, self.last_logged
+            ),
+        }
+    }
 }
 
 pub struct Simulation {
@@ -157,12 +343,16 @@ pub struct Simulation {
     now: VirtualTime,
     rng: ChaCha8Rng,
     slots: BTreeMap<ServerId, Slot>,
-    agenda: BTreeMap<(VirtualTime, u64), Event>,
+    agenda: BTreeMap<EventKey, Event>,
     next_sequence: u64,
+    network: Network,
+    checker: Checker,
     trace: Vec<TraceEvent>,
     trace_hasher: FnvHasher,
     messages_delivered: u64,
     steps_taken: u64,
+    /// Commands given so far, with the number of steps taken before each.
+    commands: Vec<(u64, Command)>,
 }
 
 impl Simulation {
@@ -174,13 +364,22 @@ impl Simulation {
             slots: BTreeMap::new(),
             agenda: BTreeMap::new(),
             next_sequence: 0,
+            network: Network::default(),
+            checker: Checker::new(config.participants()),
             trace: Vec::new(),
             trace_hasher: FnvHasher::default(),
             messages_delivered: 0,
             steps_taken: 0,
+            commands: Vec::new(),
             config,
         };
-        for id in 1..=sim.config.servers {
+        let ids: Vec<ServerId> = sim
+            .config
+            .participants()
+            .into_iter()
+            .chain(sim.config.observer_ids())
+            .collect();
+        for id in ids {
             sim.slots.insert(
                 id,
                 Slot {
@@ -188,15 +387,43 @@ impl Simulation {
                     incarnation: 0,
                     boots: 0,
                     timers: BTreeMap::new(),
+                    disk: DiskImage::default(),
+                    disk_queue: VecDeque::new(),
+                    disk_busy: false,
+                    held_disk: BTreeSet::new(),
+                    slow_disk_ms: None,
+                    paused: false,
+                    deferred: Vec::new(),
                 },
             );
-            sim.schedule(
-                VirtualTime::ZERO,
-                Event::Boot {
-                    server: id,
-                    incarnation: 0,
-                },
-            );
+            if !sim.config.start_stopped {
+                sim.schedule(
+                    VirtualTime::ZERO,
+                    Event::Boot {
+                        server: id,
+                        incarnation: 0,
+                    },
+                );
+            }
+        }
+        Ok(sim)
+    }
+
+    /// The same run as one that was given `commands`, taken up to `steps` steps.
+    pub fn replay(
+        config: SimConfig,
+        commands: &[(u64, Command)],
+        steps: u64,
+    ) -> Result<Self, SimConfigError> {
+        let mut sim = Simulation::new(config)?;
+        let mut pending = commands.iter().peekable();
+        loop {
+            while let Some((_, command)) = pending.next_if(|(at, _)| *at == sim.steps_taken) {
+                sim.command(command.clone());
+            }
+            if sim.steps_taken >= steps || !sim.step() {
+                break;
+            }
         }
         Ok(sim)
     }
@@ -229,38 +456,140 @@ impl Simulation {
         self.steps_taken
     }
 
+    pub fn commands(&self) -> &[(u64, Command)] {
+        &self.commands
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        self.checker.violations()
+    }
+
+    pub fn checker(&self) -> &Checker {
+        &self.checker
+    }
+
+    /// The running peer with this id, if it is up.
+    pub fn peer(&self, id: ServerId) -> Option<&QuorumPeer> {
+        self.slots.get(&id).and_then(|slot| slot.node.as_ref())
+    }
+
+    pub fn peers(&self) -> impl Iterator<Item = &QuorumPeer> {
+        self.slots.values().filter_map(|slot| slot.node.as_ref())
+    }
+
+    pub fn disk(&self, id: ServerId) -> Option<&DiskImage> {
+        self.slots.get(&id).map(|slot| &slot.disk)
+    }
+
+    pub fn server_ids(&self) -> Vec<ServerId> {
+        self.slots.keys().copied().collect()
+    }
+
     /// When the next scheduled event happens, if anything is scheduled.
     pub fn next_event_at(&self) -> Option<VirtualTime> {
         self.agenda.keys().next().map(|&(at, _)| at)
     }
 
+    /// The established leader: LEADING in broadcast, if any server is.
+    pub fn established_leader(&self) -> Option<ServerId> {
+        self.peers()
+            .filter(|p| p.state() == PeerState::Leading && p.phase() == ZabPhase::Broadcast)
+            .map(|p| p.myid())
+            .max_by_key(|&id| self.peer(id).map(|p| p.current_epoch()))
+    }
+
     pub fn servers(&self) -> Vec<ServerStatus> {
+        let observers = self.config.observer_ids();
         self.slots
             .iter()
-            .map(|(&id, slot)| match &slot.node {
-                Some(node) => ServerStatus {
-                    id,
-                    up: true,
-                    booting: false,
-                    reach: Some(node.reach()),
-                    peers_alive: node
-                        .peers()
-                        .iter()
-                        .filter(|(_, view)| view.alive)
-                        .map(|(&peer, _)| peer)
-                        .collect(),
-                    hellos_sent: node.hellos_sent(),
-                    boots: slot.boots,
-                },
-                None => ServerStatus {
-                    id,
-                    up: false,
-                    booting: self.boot_pending(id),
-                    reach: None,
-                    peers_alive: Vec::new(),
-                    hellos_sent: 0,
-                    boots: slot.boots,
-                },
+            .map(|(&id, slot)| {
+                let observer = observers.contains(&id);
+                match &slot.node {
+                    Some(node) => ServerStatus {
+                        id,
+                        observer,
+                        up: true,
+                        booting: false,
+                        paused: slot.paused,
+                        state: Some(node.state()),
+                        phase: Some(node.phase()),
+                        leader: node.leader(),
+                        accepted_epoch: node.accepted_epoch(),
+                        current_epoch: node.current_epoch(),
+                        last_logged: node.last_logged_zxid(),
+                        committed: node.committed_zxid(),
+                        election_round: node.election().round(),
+                        vote: Some(node.election().current_vote().0),
+                        boots: slot.boots,
+                        pending_disk: node.pending_disk(),
+                    },
+                    None => ServerStatus {
+                        id,
+                        observer,
+                        up: false,
+                        booting: self.boot_pending(id),
+                        paused: false,
+                        state: None,
+                        phase: None,
+                        leader: None,
+                        accepted_epoch: slot.disk.accepted_epoch,
+                        current_epoch: slot.disk.current_epoch,
+                        last_logged: slot.disk.last_logged_zxid(),
+                        committed: crate::data::types::Zxid::ZERO,
+                        election_round: 0,
+                        vote: None,
+                        boots: slot.boots,
+                        pending_disk: Vec::new(),
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// Everything that could happen next, in the order it would.
+    pub fn pending_events(&self) -> Vec<PendingEvent> {
+        self.agenda
+            .iter()
+            .map(|(&key, event)| {
+                let (kind, description, droppable) = match event {
+                    Event::Boot { server, .. } => ("boot", format!("server {server} boots"), false),
+                    Event::Deliver { from, to, message } => (
+                        "deliver",
+                        format!("deliver {message} from {from} to {to}"),
+                        true,
+                    ),
+                    Event::Timer { server, timer, .. } => {
+                        ("timer", format!("server {server}: {timer:?} timer"), false)
+                    }
+                    Event::DiskDone { server, step, .. } => {
+                        let what = self
+                            .slots
+                            .get(server)
+                            .and_then(|s| s.disk_queue.iter().find(|d| d.id == *step))
+                            .map_or_else(|| "a step".to_string(), |d| d.op.to_string());
+                        (
+                            "disk",
+                            format!("server {server}: disk completes {what}"),
+                            false,
+                        )
+                    }
+                    Event::ConnectionLost { server, peer, .. } => (
+                        "connection",
+                        format!("server {server} sees its connection to {peer} close"),
+                        false,
+                    ),
+                };
+                PendingEvent {
+                    key,
+                    server: event.server(),
+                    kind,
+                    description,
+                    droppable,
+                }
             })
             .collect()
     }
@@ -269,23 +598,10 @@ impl Simulation {
 
     /// Carries out the next scheduled event. Returns false when nothing is left to do.
     pub fn step(&mut self) -> bool {
-        let Some(((at, _), event)) = self.agenda.pop_first() else {
+        let Some((key, event)) = self.agenda.pop_first() else {
             return false;
         };
-        self.now = at;
-        self.steps_taken += 1;
-        match event {
-            Event::Boot {
-                server,
-                incarnation,
-            } => self.boot(server, incarnation),
-            Event::Deliver { from, to, message } => self.deliver(from, to, message),
-            Event::Timer {
-                server,
-                incarnation,
-                timer,
-            } => self.fire_timer(server, incarnation, timer, at),
-        }
+        self.run_event(key.0, event);
         true
     }
 
@@ -297,8 +613,121 @@ impl Simulation {
         self.now = self.now.max(deadline);
     }
 
-    /// Kills a server now: it loses everything in memory and its pending timers.
-    /// Returns false if it was not running.
+    /// Runs until `condition` holds or `deadline` passes; returns whether it held.
+    pub fn run_until_condition(
+        &mut self,
+        deadline: VirtualTime,
+        mut condition: impl FnMut(&Simulation) -> bool,
+    ) -> bool {
+        loop {
+            if condition(self) {
+                return true;
+            }
+            match self.next_event_at() {
+                Some(at) if at <= deadline => {
+                    self.step();
+                }
+                _ => {
+                    self.now = self.now.max(deadline);
+                    return condition(self);
+                }
+            }
+        }
+    }
+
+    /// Applies a command now and records it.
+    pub fn command(&mut self, command: Command) {
+        self.commands.push((self.steps_taken, command.clone()));
+        match command {
+            Command::Start(server) | Command::Restart(server) => {
+                self.restart(server);
+            }
+            Command::Crash(server) => {
+                self.crash(server);
+            }
+            Command::Pause(server) => self.pause(server),
+            Command::Resume(server) => self.resume(server),
+            Command::Cut {
+                from,
+                to,
+                both_ways,
+            } => {
+                self.network.cut(from, to);
+                if both_ways {
+                    self.network.cut(to, from);
+                }
+            }
+            Command::Heal {
+                from,
+                to,
+                both_ways,
+            } => {
+                self.network.heal(from, to);
+                if both_ways {
+                    self.network.heal(to, from);
+                }
+            }
+            Command::Partition(groups) => {
+                for (i, group) in groups.iter().enumerate() {
+                    for other in groups.iter().skip(i + 1) {
+                        for &a in group {
+                            for &b in other {
+                                self.network.cut(a, b);
+                                self.network.cut(b, a);
+                            }
+                        }
+                    }
+                }
+            }
+            Command::HealAll => self.network.heal_all(),
+            Command::AddRule(rule) => self.network.add_rule(rule),
+            Command::RemoveRule(rule) => self.network.remove_rules(rule.kind, &rule.filter),
+            Command::Release(filter) => {
+                self.network.remove_rules(RuleKind::Hold, &filter);
+                for held in self.network.take_held(&filter) {
+                    let at = self.network.release_time(held.from, held.to, self.now);
+                    self.schedule(
+                        at,
+                        Event::Deliver {
+                            from: held.from,
+                            to: held.to,
+                            message: held.message,
+                        },
+                    );
+                }
+            }
+            Command::HoldDisk { server, kind } => {
+                if let Some(slot) = self.slots.get_mut(&server) {
+                    slot.held_disk.insert(kind);
+                }
+            }
+            Command::ReleaseDisk { server, kind } => {
+                if let Some(slot) = self.slots.get_mut(&server) {
+                    slot.held_disk.remove(&kind);
+                }
+                self.start_disk(server);
+            }
+            Command::SlowDisk { server, ms } => {
+                if let Some(slot) = self.slots.get_mut(&server) {
+                    slot.slow_disk_ms = ms;
+                }
+            }
+            Command::TakeEvent(key) => {
+                if let Some(event) = self.agenda.remove(&key) {
+                    self.run_event(key.0.max(self.now), event);
+                }
+            }
+            Command::DropInFlight(key) => {
+                if let Some(Event::Deliver { from, to, message }) = self.agenda.remove(&key) {
+                    self.lost(from, to, &message, "dropped by hand");
+                }
+            }
+        }
+    }
+
+    /// Kills a server now: it loses everything in memory, its pending timers and every disk
+    /// step not yet completed (and log entries appended but not fsynced). Returns false if it
+    /// was not running.
     pub fn crash(&mut self, server: ServerId) -> bool {
         let Some(slot) = self.slots.get_mut(&server) else {
             return false;
@@ -308,15 +737,44 @@ impl Simulation {
         }
         slot.incarnation += 1;
         slot.timers.clear();
+        slot.disk.crash();
+        slot.disk_queue.clear();
+        slot.disk_busy = false;
+        slot.paused = false;
+        slot.deferred.clear();
         self.record(TraceEvent {
             at: self.now,
             server,
             kind: TraceKind::Crashed,
         });
+        // The operating system closes the dead process's connections: the others notice
+        // after a network delay (unless the link is cut, where only timeouts tell).
+        let others: Vec<(ServerId, u32)> = self
+            .slots
+            .iter()
+            .filter(|(&id, slot)| id != server && slot.node.is_some())
+            .map(|(&id, slot)| (id, slot.incarnation))
+            .collect();
+        for (other, incarnation) in others {
+            if self.network.is_cut(server, other) {
+                continue;
+            }
+            let latency_ms = self
+                .rng
+                .random_range(self.config.latency_min_ms..=self.config.latency_max_ms);
+            self.schedule(
+                self.now + latency_ms,
+                Event::ConnectionLost {
+                    server: other,
+                    incarnation,
+                    peer: server,
+                },
+            );
+        }
         true
     }
 
-    /// Starts a crashed server again, now. Returns false if it is already running or booting.
+    /// Starts a stopped server again, now. Returns false if it is already running or booting.
     pub fn restart(&mut self, server: ServerId) -> bool {
         let Some(slot) = self.slots.get(&server) else {
             return false;
@@ -335,6 +793,40 @@ impl Simulation {
         true
     }
 
+    fn pause(&mut self, server: ServerId) {
+        let Some(slot) = self.slots.get_mut(&server) else {
+            return;
+        };
+        if slot.node.is_none() || slot.paused {
+            return;
+        }
+        slot.paused = true;
+        self.record(TraceEvent {
+            at: self.now,
+            server,
+            kind: TraceKind::Paused,
+        });
+    }
+
+    fn resume(&mut self, server: ServerId) {
+        let Some(slot) = self.slots.get_mut(&server) else {
+            return;
+        };
+        if !slot.paused {
+            return;
+        }
+        slot.paused = false;
+        let deferred = std::mem::take(&mut slot.deferred);
+        self.record(TraceEvent {
+            at: self.now,
+            server,
+            kind: TraceKind::Resumed,
+        });
+        for event in deferred {
+            self.schedule(self.now, event);
+        }
+    }
+
     /// Whether a boot of `server` is scheduled and has not happened yet.
     fn boot_pending(&self, server: ServerId) -> bool {
         self.agenda
@@ -342,9 +834,65 @@ impl Simulation {
             .any(|event| matches!(event, Event::Boot { server: s, .. } if *s == server))
     }
 
+    fn run_event(&mut self, at: VirtualTime, event: Event) {
+        self.now = at;
+        self.steps_taken += 1;
+        let server = event.server();
+        if let Some(slot) = self.slots.get_mut(&server) {
+            if slot.paused && !matches!(event, Event::Boot { .. }) {
+                slot.deferred.push(event);
+                return;
+            }
+        }
+        match event {
+            Event::Boot {
+                server,
+                incarnation,
+            } => self.boot(server, incarnation),
+            Event::Deliver { from, to, message } => self.deliver(from, to, message),
+            Event::Timer {
+                server,
+                incarnation,
+                timer,
+            } => self.fire_timer(server, incarnation, timer, at),
+            Event::DiskDone {
+                server,
+                incarnation,
+                step,
+            } => self.disk_done(server, incarnation, step),
+            Event::ConnectionLost {
+                server,
+                incarnation,
+                peer,
+            } => {
+                if self.slots.get(&server).map(|s| s.incarnation) == Some(incarnation) {
+                    self.feed(server, Input::PeerConnectionLost { peer });
+                }
+            }
+        }
+        let now = self.now;
+        let slots = &self.slots;
+        let found = self.checker.check(
+            now,
+            server,
+            |id| slots.get(&id).and_then(|s| s.node.as_ref()),
+            |id| slots.get(&id).map(|s| &s.disk),
+        );
+        for violation in found {
+            self.record(TraceEvent {
+                at: now,
+                server,
+                kind: TraceKind::Violation {
+                    invariant: violation.invariant.to_string(),
+                    detail: violation.detail.clone(),
+                },
+            });
+        }
+    }
+
     fn boot(&mut self, server: ServerId, incarnation: u32) {
         let seed = self.rng.random::<u64>();
-        let config = self.config.server_config(server);
+        let config = self.config.peer_config(server);
         let Some(slot) = self.slots.get_mut(&server) else {
             return;
         };
@@ -352,26 +900,38 @@ impl Simulation {
             return;
         }
         slot.boots += 1;
-        slot.node = Some(ServerNode::new(config, seed));
-        self.feed(server, Input::Boot);
+        slot.node = Some(QuorumPeer::new(config, seed));
+        let mut disk = slot.disk.clone();
+        disk.unsynced.clear();
+        self.feed(server, Input::Boot { disk });
     }
 
     fn deliver(&mut self, from: ServerId, to: ServerId, message: PeerMessage) {
         let destination_up = self.slots.get(&to).is_some_and(|slot| slot.node.is_some());
         if !destination_up {
-            self.record(TraceEvent {
-                at: self.now,
-                server: to,
-                kind: TraceKind::MessageLost {
-                    from,
-                    to,
-                    kind: message.kind().to_string(),
-                },
-            });
+            self.lost(from, to, &message, "destination is down");
+            return;
+        }
+        if self.network.is_cut(from, to) {
+            // A partition breaks the connection: what was in flight is lost with it.
+            self.lost(from, to, &message, "link cut");
             return;
         }
         self.messages_delivered += 1;
         self.feed(to, Input::Receive { from, message });
+    }
+
+    fn lost(&mut self, from: ServerId, to: ServerId, message: &PeerMessage, why: &str) {
+        self.record(TraceEvent {
+            at: self.now,
+            server: to,
+            kind: TraceKind::MessageLost {
+                from,
+                to,
+                kind: message.kind().to_string(),
+                why: why.to_string(),
+            },
+        });
     }
 
     fn fire_timer(
@@ -392,6 +952,64 @@ impl Simulation {
         self.feed(server, Input::TimerFired(timer));
     }
 
+    /// Starts the disk's next step, unless one is in progress or the next one is held.
+    fn start_disk(&mut self, server: ServerId) {
+        let Some(slot) = self.slots.get(&server) else {
+            return;
+        };
+        if slot.disk_busy || slot.node.is_none() {
+            return;
+        }
+        let Some(next) = slot.disk_queue.front() else {
+            return;
+        };
+        if slot.held_disk.contains(&next.op.kind()) {
+            return;
+        }
+        let (step, incarnation, slow) = (next.id, slot.incarnation, slot.slow_disk_ms);
+        let ms = match slow {
+            Some(ms) => ms,
+            None => self
+                .rng
+                .random_range(self.config.disk_min_ms..=self.config.disk_max_ms),
+        };
+        if let Some(slot) = self.slots.get_mut(&server) {
+            slot.disk_busy = true;
+        }
+        self.schedule(
+            self.now + ms,
+            Event::DiskDone {
+                server,
+                incarnation,
+                step,
+            },
+        );
+    }
+
+    fn disk_done(&mut self, server: ServerId, incarnation: u32, step: u64) {
+        let Some(slot) = self.slots.get_mut(&server) else {
+            return;
+        };
+        if slot.incarnation != incarnation {
+            return;
+        }
+        slot.disk_busy = false;
+        let Some(done) = slot.disk_queue.pop_front() else {
+            return;
+        };
+        debug_assert_eq!(done.id, step);
+        slot.disk.apply(&done.op);
+        self.record(TraceEvent {
+            at: self.now,
+            server,
+            kind: TraceKind::DiskDone {
+                step: done.op.to_string(),
+            },
+        });
+        self.feed(server, Input::DurableDone { id: done.id });
+        self.start_disk(server);
+    }
+
     /// Hands one input to a running server and carries out everything it asks for, in order.
     fn feed(&mut self, server: ServerId, input: Input) {
         let now = self.now;
@@ -404,21 +1022,10 @@ impl Simulation {
         };
         node.handle(now, input);
         let outputs: Vec<Output> = std::iter::from_fn(|| node.poll_output()).collect();
+        let mut disk_added = false;
         for output in outputs {
             match output {
-                Output::Send { to, message } => {
-                    let latency_ms = self
-                        .rng
-                        .random_range(self.config.latency_min_ms..=self.config.latency_max_ms);
-                    self.schedule(
-                        now + latency_ms,
-                        Event::Deliver {
-                            from: server,
-                            to,
-                            message,
-                        },
-                    );
-                }
+                Output::Send { to, message } => self.send(now, server, to, message),
                 Output::SetTimer { timer, at } => {
                     if let Some(slot) = self.slots.get_mut(&server) {
                         slot.timers.insert(timer, at);
@@ -432,8 +1039,37 @@ impl Simulation {
                         },
                     );
                 }
+                Output::Durable(step) => {
+                    if let Some(slot) = self.slots.get_mut(&server) {
+                        slot.disk_queue.push_back(step);
+                        disk_added = true;
+                    }
+                }
+                Output::Client(_) => {}
                 Output::Trace(event) => self.record(event),
             }
+        }
+        if disk_added {
+            self.start_disk(server);
+        }
+    }
+
+    fn send(&mut self, now: VirtualTime, from: ServerId, to: ServerId, message: PeerMessage) {
+        if to == from {
+            return;
+        }
+        let latency_ms = self
+            .rng
+            .random_range(self.config.latency_min_ms..=self.config.latency_max_ms);
+        match self.network.route(now, from, to, &message, latency_ms) {
+            Fate::Deliver(times) => {
+                for at in times {
+                    let message = message.clone();
+                    self.schedule(at, Event::Deliver { from, to, message });
+                }
+            }
+            Fate::Held => {}
+            Fate::Lost(why) => self.lost(from, to, &message, why),
         }
     }
 
@@ -448,6 +1084,3 @@ impl Simulation {
         self.trace.push(event);
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -46,16 +46,20 @@ test('the wasm app mounts and shows one card per server', async () => {
   await close();
 });
 
-test('advancing time lets every server hear a quorum', async () => {
+test('advancing time elects a leader: the highest myid, all zxids being equal', async () => {
   const { page, errors, close } = await openPage(browser, `${site.url}/?seed=7`);
   await card(page, 1).waitFor();
   assert.equal(await clockMillis(page), 0);
   await advanceSeconds(page, 5);
   assert.equal(await clockMillis(page), 5000);
-  for (const id of [1, 2, 3]) {
-    assert.equal(await card(page, id).getAttribute('data-reach'), 'QUORUM');
+  assert.equal(await card(page, 3).getAttribute('data-role'), 'LEADING');
+  for (const id of [1, 2]) {
+    assert.equal(await card(page, id).getAttribute('data-role'), 'FOLLOWING');
   }
-  await screenshot(page, 'quorum-after-5s');
+  for (const id of [1, 2, 3]) {
+    assert.equal(await card(page, id).getAttribute('data-epoch'), '1');
+  }
+  await screenshot(page, 'leader-elected-after-5s');
   assert.deepEqual(errors, []);
   await close();
 });
@@ -78,25 +82,27 @@ test('the browser and the native build give the same trace for the same seed', a
   await close();
 });
 
-test('a crashed server shows down, its peers notice, and a restart brings it back', async () => {
+test('crashing the leader elects another with a higher epoch, and a restart rejoins as follower', async () => {
   const { page, errors, close } = await openPage(browser, `${site.url}/?seed=7`);
   await card(page, 1).waitFor();
   await advanceSeconds(page, 5);
   await page.getByTestId('crash-3').click();
   assert.equal(await card(page, 3).getAttribute('data-state'), 'down');
-  assert.equal(await card(page, 3).getAttribute('data-reach'), 'DOWN');
-  await advanceSeconds(page, 6);
-  assert.equal(await page.getByTestId('hears-1').textContent(), 'server 2');
-  assert.equal(await card(page, 1).getAttribute('data-reach'), 'QUORUM', 'two of three is still a quorum');
+  assert.equal(await card(page, 3).getAttribute('data-role'), 'DOWN');
+  await advanceSeconds(page, 5);
+  assert.equal(await card(page, 2).getAttribute('data-role'), 'LEADING', 'same zxid, so the higher myid leads');
+  assert.equal(await card(page, 1).getAttribute('data-role'), 'FOLLOWING');
+  assert.equal(await card(page, 2).getAttribute('data-epoch'), '2');
   await assert.doesNotReject(
-    page.getByTestId('timeline').getByText('peer 3 is silent, considered down').first().waitFor(),
+    page.getByTestId('timeline').getByText('established as leader of epoch 2').first().waitFor(),
   );
-  await screenshot(page, 'server-3-crashed');
+  await screenshot(page, 'leader-3-crashed');
 
   await page.getByTestId('restart-3').click();
   await advanceSeconds(page, 5);
   assert.equal(await card(page, 3).getAttribute('data-state'), 'up');
-  assert.equal(await page.getByTestId('hears-1').textContent(), 'server 2, server 3');
+  assert.equal(await card(page, 3).getAttribute('data-role'), 'FOLLOWING');
+  assert.equal(await card(page, 3).getAttribute('data-epoch'), '2');
   assert.deepEqual(errors, []);
   await close();
 });

@@ -1,6 +1,6 @@
-//! One server as a card: its id, whether it is up, which peers it hears, and crash/restart.
+//! One server as a card: its role, epochs, zxids, its current vote, and crash/restart.
 
-use crate::peer::Reach;
+use crate::peer::message::PeerState;
 use crate::sim::ServerStatus;
 use crate::ui::state::{Action, ClusterState};
 use yew::prelude::*;
@@ -15,23 +15,21 @@ pub struct ServerCardProps {
 pub fn server_card(props: &ServerCardProps) -> Html {
     let status = &props.status;
     let id = status.id;
-    let (state_name, state_class) = match status.reach {
+    let (role, role_class) = match status.state {
         None if status.booting => ("BOOTING".to_string(), "booting"),
         None => ("DOWN".to_string(), "down"),
-        Some(reach @ Reach::Quorum) => (reach.to_string(), "quorum"),
-        Some(reach @ Reach::Minority) => (reach.to_string(), "minority"),
-        Some(reach @ Reach::Alone) => (reach.to_string(), "alone"),
+        Some(state) => (
+            state.to_string(),
+            match state {
+                PeerState::Leading => "leading",
+                PeerState::Following => "following",
+                PeerState::Observing => "observing",
+                PeerState::Looking => "looking",
+            },
+        ),
     };
-    let hears = if status.peers_alive.is_empty() {
-        "nobody".to_string()
-    } else {
-        status
-            .peers_alive
-            .iter()
-            .map(|peer| format!("server {peer}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let phase = status.phase.map_or("-".to_string(), |p| p.to_string());
+    let vote = status.vote.map_or("-".to_string(), |v| v.to_string());
     let dispatcher = props.dispatcher.clone();
     let crash = Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Crash(id)));
     let dispatcher = props.dispatcher.clone();
@@ -39,19 +37,27 @@ pub fn server_card(props: &ServerCardProps) -> Html {
 
     html! {
         <article
-            class={classes!("server-card", state_class)}
+            class={classes!("server-card", role_class, status.observer.then_some("observer"))}
             data-testid={format!("server-{id}")}
             data-state={if status.up { "up" } else if status.booting { "booting" } else { "down" }}
-            data-reach={state_name.clone()}
+            data-role={role.clone()}
+            data-epoch={status.current_epoch.to_string()}
+            data-zxid={status.last_logged.to_string()}
         >
             <header>
-                <h2>{ format!("Server {id}") }</h2>
-                <span class="state-chip">{ state_name }</span>
+                <h2>{ format!("Server {id}") }{ if status.observer { " (observer)" } else { "" } }</h2>
+                <span class="state-chip">{ role }</span>
             </header>
             <dl>
-                <dt>{ "myid" }</dt><dd>{ id }</dd>
-                <dt>{ "hears" }</dt><dd data-testid={format!("hears-{id}")}>{ hears }</dd>
-                <dt>{ "hellos sent" }</dt><dd>{ status.hellos_sent }</dd>
+                <dt>{ "phase" }</dt><dd>{ phase }</dd>
+                <dt>{ "epoch" }</dt>
+                <dd>{ format!("{} (accepted {})", status.current_epoch, status.accepted_epoch) }</dd>
+                <dt>{ "last logged" }</dt><dd>{ status.last_logged.to_string() }</dd>
+                <dt>{ "committed" }</dt><dd>{ status.committed.to_string() }</dd>
+                <dt>{ "vote" }</dt>
+                <dd data-testid={format!("vote-{id}")}>
+                    { format!("{vote}, round {}", status.election_round) }
+                </dd>
                 <dt>{ "boots" }</dt><dd>{ status.boots }</dd>
             </dl>
             <footer>

@@ -12,10 +12,23 @@ pub struct TimelineProps {
 
 fn kind_class(kind: &TraceKind) -> &'static str {
     match kind {
-        TraceKind::Booted | TraceKind::PeerUp { .. } => "good",
-        TraceKind::Crashed | TraceKind::PeerDown { .. } | TraceKind::MessageLost { .. } => "bad",
-        TraceKind::ReachChanged { .. } => "notice",
-        TraceKind::HelloSent { .. } | TraceKind::HelloReceived { .. } => "quiet",
+        TraceKind::Booted { .. }
+        | TraceKind::LeaderEstablished { .. }
+        | TraceKind::ElectionDecided { .. }
+        | TraceKind::Resumed => "good",
+        TraceKind::Crashed
+        | TraceKind::MessageLost { .. }
+        | TraceKind::LeaderGaveUp { .. }
+        | TraceKind::LeftLeader { .. }
+        | TraceKind::LearnerDropped { .. }
+        | TraceKind::Violation { .. }
+        | TraceKind::Paused => "bad",
+        TraceKind::StateChanged { .. }
+        | TraceKind::VoteChanged { .. }
+        | TraceKind::SyncChosen { .. }
+        | TraceKind::Truncated { .. }
+        | TraceKind::Committed { .. } => "notice",
+        _ => "quiet",
     }
 }
 

@@ -1,0 +1,205 @@
+//! What a server keeps on disk, and the steps that change it.
+//!
+//! A server never writes to disk itself: it asks for a [`DurableStep`] and learns that the
+//! step is done from [`super::Input::DurableDone`]. The environment (the simulator's
+//! [`DiskImage`], or a real data directory) carries steps out one at a time in the order they
+//! were asked for. A crash keeps what completed steps made durable and nothing else: log
+//! entries that were appended but not yet fsynced are lost with it.
+
+use crate::data::tree::DataTree;
+use crate::data::txn::{Txn, TxnHeader};
+use crate::data::types::{SessionId, Zxid};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One transaction in the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub header: TxnHeader,
+    pub txn: Txn,
+}
+
+impl LogEntry {
+    pub fn zxid(&self) -> Zxid {
+        self.header.zxid
+    }
+}
+
+/// A server's whole state as of one zxid: what a snapshot file holds, and what the leader
+/// sends a learner that is too far behind (SNAP).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SnapImage {
+    pub zxid: Zxid,
+    pub tree: DataTree,
+    pub sessions: Vec<(SessionId, i32)>,
+}
+
+impl PartialEq for SnapImage {
+    /// Two images are the same state if they are at the same zxid with the same sessions:
+    /// a tree is a function of the history that led to it.
+    fn eq(&self, other: &Self) -> bool {
+        self.zxid == other.zxid && self.sessions == other.sessions
+    }
+}
+
+impl Eq for SnapImage {}
+
+/// Which log entries a new snapshot replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogAfterSnapshot {
+    /// Keep the entries after the snapshot's zxid (a periodic snapshot).
+    KeepNewer,
+    /// Discard the whole log (a SNAP from the leader: the old log is another history).
+    DiscardAll,
+}
+
+/// A change to the disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DurableOp {
+    /// Write transactions to the end of the log. They survive a crash only once fsynced.
+    Append(Vec<LogEntry>),
+    /// Make every appended entry durable.
+    Fsync,
+    /// Write the acceptedEpoch file.
+    AcceptedEpoch(u32),
+    /// Write the currentEpoch file.
+    CurrentEpoch(u32),
+    /// Write a snapshot (atomically, with the log change it implies).
+    Snapshot {
+        image: Box<SnapImage>,
+        log: LogAfterSnapshot,
+    },
+    /// Remove every log entry after this zxid (TRUNC).
+    Truncate { after: Zxid },
+}
+
+/// The kinds of durable step, which scenarios hold and release one by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum DiskKind {
+    Append,
+    Fsync,
+    AcceptedEpoch,
+    CurrentEpoch,
+    Snapshot,
+    Truncate,
+}
+
+impl DiskKind {
+    pub const ALL: [DiskKind; 6] = [
+        DiskKind::Append,
+        DiskKind::Fsync,
+        DiskKind::AcceptedEpoch,
+        DiskKind::CurrentEpoch,
+        DiskKind::Snapshot,
+        DiskKind::Truncate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DiskKind::Append => "append",
+            DiskKind::Fsync => "fsync",
+            DiskKind::AcceptedEpoch => "accepted-epoch",
+            DiskKind::CurrentEpoch => "current-epoch",
+            DiskKind::Snapshot => "snapshot",
+            DiskKind::Truncate => "truncate",
+        }
+    }
+}
+
+impl fmt::Display for DiskKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl DurableOp {
+    pub fn kind(&self) -> DiskKind {
+        match self {
+            DurableOp::Append(_) => DiskKind::Append,
+            DurableOp::Fsync => DiskKind::Fsync,
+            DurableOp::AcceptedEpoch(_) => DiskKind::AcceptedEpoch,
+            DurableOp::CurrentEpoch(_) => DiskKind::CurrentEpoch,
+            DurableOp::Snapshot { .. } => DiskKind::Snapshot,
+            DurableOp::Truncate { .. } => DiskKind::Truncate,
+        }
+    }
+}
+
+impl fmt::Display for DurableOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DurableOp::Append(entries) => match (entries.first(), entries.last()) {
+                (Some(first), Some(last)) if entries.len() > 1 => {
+                    write!(f, "append {}..{}", first.zxid(), last.zxid())
+                }
+                (Some(only), _) => write!(f, "append {}", only.zxid()),
+                _ => write!(f, "append nothing"),
+            },
+            DurableOp::Fsync => write!(f, "fsync"),
+            DurableOp::AcceptedEpoch(epoch) => write!(f, "write acceptedEpoch {epoch}"),
+            DurableOp::CurrentEpoch(epoch) => write!(f, "write currentEpoch {epoch}"),
+            DurableOp::Snapshot { image, .. } => write!(f, "snapshot at {}", image.zxid),
+            DurableOp::Truncate { after } => write!(f, "truncate log after {after}"),
+        }
+    }
+}
+
+/// A durable step, numbered by the server that asked for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DurableStep {
+    pub id: u64,
+    pub op: DurableOp,
+}
+
+/// What a disk holds: the durable state a server restarts from, and the log entries written
+/// but not yet fsynced (lost in a crash).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiskImage {
+    pub snapshot: Option<SnapImage>,
+    /// Durable log entries, in zxid order.
+    pub log: Vec<LogEntry>,
+    pub accepted_epoch: u32,
+    pub current_epoch: u32,
+    /// Appended but not fsynced: what a crash loses.
+    pub unsynced: Vec<LogEntry>,
+}
+
+impl DiskImage {
+    /// Carries out one step.
+    pub fn apply(&mut self, op: &DurableOp) {
+        match op {
+            DurableOp::Append(entries) => self.unsynced.extend(entries.iter().cloned()),
+            DurableOp::Fsync => self.log.append(&mut self.unsynced),
+            DurableOp::AcceptedEpoch(epoch) => self.accepted_epoch = *epoch,
+            DurableOp::CurrentEpoch(epoch) => self.current_epoch = *epoch,
+            DurableOp::Snapshot { image, log } => {
+                match log {
+                    LogAfterSnapshot::KeepNewer => self.log.retain(|e| e.zxid() > image.zxid),
+                    LogAfterSnapshot::DiscardAll => {
+                        self.log.clear();
+                        self.unsynced.clear();
+                    }
+                }
+                self.snapshot = Some((**image).clone());
+            }
+            DurableOp::Truncate { after } => {
+                self.log.retain(|e| e.zxid() <= *after);
+                self.unsynced.retain(|e| e.zxid() <= *after);
+            }
+        }
+    }
+
+    /// What survives a crash.
+    pub fn crash(&mut self) {
+        self.unsynced.clear();
+    }
+
+    /// The last durable zxid in the log (or the snapshot's if the log is empty).
+    pub fn last_logged_zxid(&self) -> Zxid {
+        self.log
+            .last()
+            .map(LogEntry::zxid)
+            .or_else(|| self.snapshot.as_ref().map(|s| s.zxid))
+            .unwrap_or(Zxid::ZERO)
+    }
+}

@@ -1,0 +1,306 @@
+//! The checker: after every simulated step, the invariants of `zab-safety.md` on the server
+//! that just acted. Checks are incremental (what changed since the last look at that server),
+//! so that checking every step stays cheap.
+
+use crate::data::types::Zxid;
+use crate::peer::durable::{DiskImage, LogEntry};
+use crate::peer::message::{PeerState, ServerId};
+use crate::peer::{QuorumPeer, ZabPhase};
+use crate::time::VirtualTime;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// An invariant found broken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub at: VirtualTime,
+    pub server: ServerId,
+    pub invariant: Invariant,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Invariant {
+    OneLeaderPerEpoch,
+    CommittedHistoriesAgree,
+    LeaderHasCommittedHistory,
+    FollowerHoldsLeaderPrefix,
+    EpochsNeverDecrease,
+    CurrentEpochWithinAccepted,
+    EphemeralsHaveLiveSessions,
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Invariant::OneLeaderPerEpoch => "at most one established leader per epoch",
+            Invariant::CommittedHistoriesAgree => "committed histories agree and never change",
+            Invariant::LeaderHasCommittedHistory => {
+                "an established leader holds every committed transaction"
+            }
+            Invariant::FollowerHoldsLeaderPrefix => {
+                "a synchronized follower holds a prefix of its leader's history"
+            }
+            Invariant::EpochsNeverDecrease => "acceptedEpoch and currentEpoch never decrease",
+            Invariant::CurrentEpochWithinAccepted => "currentEpoch <= acceptedEpoch",
+            Invariant::EphemeralsHaveLiveSessions => "every ephemeral znode's session is live",
+        })
+    }
+}
+
+/// What the checker remembers between steps.
+#[derive(Clone, Debug, Default)]
+pub struct Checker {
+    participants: Vec<ServerId>,
+    /// Who established itself as leader of each epoch.
+    leaders: BTreeMap<u32, ServerId>,
+    /// Every transaction any server has known to be committed.
+    committed: BTreeMap<Zxid, LogEntry>,
+    /// Per server: the committed zxid up to which its log was checked.
+    checked_through: BTreeMap<ServerId, Zxid>,
+    /// Per (leader, epoch): the committed zxid up to which its history was checked.
+    leader_checked: BTreeMap<(ServerId, u32), Zxid>,
+    /// Per server: the highest durable epochs seen on its disk.
+    durable_epochs: BTreeMap<ServerId, (u32, u32)>,
+    violations: Vec<Violation>,
+    reported: BTreeSet<(Invariant, ServerId)>,
+}
+
+impl Checker {
+    pub fn new(participants: Vec<ServerId>) -> Checker {
+        Checker {
+            participants,
+            ..Checker::default()
+        }
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The highest zxid any server has seen committed.
+    pub fn last_committed(&self) -> Zxid {
+        self.committed
+            .last_key_value()
+            .map_or(Zxid::ZERO, |(z, _)| *z)
+    }
+
+    /// Every committed transaction, in zxid order.
+    pub fn committed_history(&self) -> impl Iterator<Item = &LogEntry> {
+        self.committed.values()
+    }
+
+    /// Checks the server that just acted; returns what it newly found broken.
+    pub fn check<'a>(
+        &mut self,
+        now: VirtualTime,
+        server: ServerId,
+        peer_of: impl Fn(ServerId) -> Option<&'a QuorumPeer>,
+        disk_of: impl Fn(ServerId) -> Option<&'a DiskImage>,
+    ) -> Vec<Violation> {
+        let mut found = Vec::new();
+        if let Some(disk) = disk_of(server) {
+            self.check_epochs(server, disk, &mut found);
+        }
+        if let Some(peer) = peer_of(server) {
+            self.check_leader(server, peer, &mut found);
+            self.check_committed(server, peer, &mut found);
+            if peer.phase() == ZabPhase::Broadcast {
+                self.check_ephemerals(server, peer, &mut found);
+                if peer.state() == PeerState::Following {
+                    if let Some(leader) = peer.leader().and_then(&peer_of) {
+                        self.check_follower_prefix(server, peer, leader, &mut found);
+                    }
+                }
+            }
+        }
+        let mut new = Vec::new();
+        for (invariant, detail) in found {
+            if self.reported.insert((invariant, server)) {
+                let violation = Violation {
+                    at: now,
+                    server,
+                    invariant,
+                    detail,
+                };
+                self.violations.push(violation.clone());
+                new.push(violation);
+            }
+        }
+        new
+    }
+
+    fn check_epochs(
+        &mut self,
+        server: ServerId,
+        disk: &DiskImage,
+        found: &mut Vec<(Invariant, String)>,
+    ) {
+        let now = (disk.accepted_epoch, disk.current_epoch);
+        let before = self.durable_epochs.insert(server, now).unwrap_or((0, 0));
+        if now.0 < before.0 || now.1 < before.1 {
+            found.push((
+                Invariant::EpochsNeverDecrease,
+                format!(
+                    "durable epochs went from (accepted {}, current {}) to (accepted {}, current {})",
+                    before.0, before.1, now.0, now.1
+                ),
+            ));
+        }
+        if disk.current_epoch > disk.accepted_epoch {
+            found.push((
+                Invariant::CurrentEpochWithinAccepted,
+                format!(
+                    "durable currentEpoch {} > acceptedEpoch {}",
+                    disk.current_epoch, disk.accepted_epoch
+                ),
+            ));
+        }
+    }
+
+    fn check_leader(
+        &mut self,
+        server: ServerId,
+        peer: &QuorumPeer,
+        found: &mut Vec<(Invariant, String)>,
+    ) {
+        if peer.state() != PeerState::Leading || peer.phase() != ZabPhase::Broadcast {
+            return;
+        }
+        let Some(epoch) = peer.leading_epoch() else {
+            return;
+        };
+        let leader = *self.leaders.entry(epoch).or_insert(server);
+        if leader != server {
+            found.push((
+                Invariant::OneLeaderPerEpoch,
+                format!("servers {leader} and {server} both established leaders of epoch {epoch}"),
+            ));
+        }
+        // Leader completeness: everything committed so far is in its history.
+        let checked = self
+            .leader_checked
+            .entry((server, epoch))
+            .or_insert(Zxid::ZERO);
+        let from = (*checked).max(peer.base().zxid);
+        *checked = self
+            .committed
+            .last_key_value()
+            .map_or(from, |(z, _)| *z)
+            .max(from);
+        let last = peer.last_logged_zxid();
+        for (zxid, entry) in self.committed.range(from.next()..) {
+            if *zxid > last {
+                found.push((
+                    Invariant::LeaderHasCommittedHistory,
+                    format!("committed {zxid} is beyond the leader's last zxid {last}"),
+                ));
+                break;
+            }
+            if find(peer.log(), *zxid) != Some(entry) {
+                found.push((
+                    Invariant::LeaderHasCommittedHistory,
+                    format!("committed {zxid} is missing or different in the leader's log"),
+                ));
+                break;
+            }
+        }
+    }
+
+    /// Entries a server knows committed must be the same everywhere; first sight of a
+    /// committed zxid records it.
+    fn check_committed(
+        &mut self,
+        server: ServerId,
+        peer: &QuorumPeer,
+        found: &mut Vec<(Invariant, String)>,
+    ) {
+        let committed = peer.committed_zxid();
+        let from = self
+            .checked_through
+            .get(&server)
+            .copied()
+            .unwrap_or(Zxid::ZERO)
+            .max(peer.base().zxid);
+        let start = peer.log().partition_point(|e| e.zxid() <= from);
+        for entry in peer.log()[start..]
+            .iter()
+            .take_while(|e| e.zxid() <= committed)
+        {
+            match self.committed.get(&entry.zxid()) {
+                Some(known) if known != entry => found.push((
+                    Invariant::CommittedHistoriesAgree,
+                    format!(
+                        "committed {} differs from the one seen before",
+                        entry.zxid()
+                    ),
+                )),
+                Some(_) => {}
+                None => {
+                    self.committed.insert(entry.zxid(), entry.clone());
+                }
+            }
+        }
+        self.checked_through.insert(server, committed);
+    }
+
+    fn check_follower_prefix(
+        &self,
+        server: ServerId,
+        follower: &QuorumPeer,
+        leader: &QuorumPeer,
+        found: &mut Vec<(Invariant, String)>,
+    ) {
+        if leader.state() != PeerState::Leading
+            || leader.leading_epoch() != Some(follower.current_epoch())
+        {
+            return;
+        }
+        let Some(last) = follower.log().last() else {
+            return;
+        };
+        if last.zxid() <= leader.base().zxid {
+            return;
+        }
+        match find(leader.log(), last.zxid()) {
+            Some(entry) if entry == last => {}
+            _ => found.push((
+                Invariant::FollowerHoldsLeaderPrefix,
+                format!(
+                    "server {server}'s last entry {} is not in leader {}'s history",
+                    last.zxid(),
+                    leader.myid()
+                ),
+            )),
+        }
+    }
+
+    fn check_ephemerals(
+        &self,
+        _server: ServerId,
+        peer: &QuorumPeer,
+        found: &mut Vec<(Invariant, String)>,
+    ) {
+        let live: BTreeSet<i64> = peer.server().session_table().iter().map(|s| s.0).collect();
+        for owner in peer.tree().sessions_with_ephemerals() {
+            if !live.contains(&owner) {
+                found.push((
+                    Invariant::EphemeralsHaveLiveSessions,
+                    format!("ephemerals owned by {owner:#x}, which is not a live session"),
+                ));
+                return;
+            }
+        }
+    }
+
+    /// Participants, for quorum questions asked of the checker.
+    pub fn participants(&self) -> &[ServerId] {
+        &self.participants
+    }
+}
+
+fn find(log: &[LogEntry], zxid: Zxid) -> Option<&LogEntry> {
+    log.binary_search_by_key(&zxid, LogEntry::zxid)
+        .ok()
+        .map(|i| &log[i])
+}

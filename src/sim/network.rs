@@ -1,0 +1,200 @@
+//! The simulated network between servers: latency per message, FIFO order per link (as the
+//! TCP connections ZooKeeper uses keep it), cut links, and rules that hold, drop, duplicate
+//! or delay the messages that match them.
+
+use crate::peer::message::{PeerMessage, ServerId};
+use crate::time::VirtualTime;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// Which messages a rule applies to; `None` matches anything.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageFilter {
+    /// A kind name from [`PeerMessage::KINDS`].
+    pub kind: Option<String>,
+    pub from: Option<ServerId>,
+    pub to: Option<ServerId>,
+}
+
+impl MessageFilter {
+    pub fn matches(&self, from: ServerId, to: ServerId, message: &PeerMessage) -> bool {
+        self.kind.as_deref().is_none_or(|k| k == message.kind())
+            && self.from.is_none_or(|f| f == from)
+            && self.to.is_none_or(|t| t == to)
+    }
+}
+
+impl fmt::Display for MessageFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.as_deref().unwrap_or("*"))?;
+        if let Some(from) = self.from {
+            write!(f, " from {from}")?;
+        }
+        if let Some(to) = self.to {
+            write!(f, " to {to}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a rule does to the messages it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuleKind {
+    /// Keep them until released.
+    Hold,
+    Drop,
+    /// Deliver each twice.
+    Duplicate,
+    /// Deliver each this many milliseconds later than it would have been.
+    Delay(u64),
+}
+
+impl RuleKind {
+    /// Whether two rule kinds are the same rule (delays of any length are one kind).
+    pub fn same_rule(self, other: RuleKind) -> bool {
+        std::mem::discriminant(&self) == std::mem::discriminant(&other)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub kind: RuleKind,
+    pub filter: MessageFilter,
+}
+
+/// A message kept by a hold rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldMessage {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub message: PeerMessage,
+}
+
+/// What the network decided for one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Deliver at these times (twice if duplicated).
+    Deliver(Vec<VirtualTime>),
+    Held,
+    Lost(&'static str),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    /// Directed links that carry nothing.
+    cut: BTreeSet<(ServerId, ServerId)>,
+    rules: Vec<Rule>,
+    held: Vec<HeldMessage>,
+    /// The latest delivery time scheduled on each directed link: later messages never
+    /// overtake it.
+    link_clock: BTreeMap<(ServerId, ServerId), VirtualTime>,
+}
+
+impl Network {
+    pub fn is_cut(&self, from: ServerId, to: ServerId) -> bool {
+        self.cut.contains(&(from, to))
+    }
+
+    pub fn cut_links(&self) -> impl Iterator<Item = &(ServerId, ServerId)> {
+        self.cut.iter()
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn held(&self) -> &[HeldMessage] {
+        &self.held
+    }
+
+    pub fn cut(&mut self, from: ServerId, to: ServerId) {
+        self.cut.insert((from, to));
+    }
+
+    pub fn heal(&mut self, from: ServerId, to: ServerId) {
+        self.cut.remove(&(from, to));
+    }
+
+    pub fn heal_all(&mut self) {
+        self.cut.clear();
+    }
+
+    pub fn add_rule(&mut self, rule: Rule) {
+        self.rules.push(rule);
+    }
+
+    /// Ends the rules of this kind whose filter is exactly `filter`.
+    pub fn remove_rules(&mut self, kind: RuleKind, filter: &MessageFilter) {
+        self.rules
+            .retain(|rule| !(rule.kind.same_rule(kind) && &rule.filter == filter));
+    }
+
+    /// Takes the held messages that match `filter`, in the order they were sent.
+    pub fn take_held(&mut self, filter: &MessageFilter) -> Vec<HeldMessage> {
+        let (taken, kept) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|held| filter.matches(held.from, held.to, &held.message));
+        self.held = kept;
+        taken
+    }
+
+    /// Decides what happens to a message sent now with the drawn `latency_ms`.
+    pub fn route(
+        &mut self,
+        now: VirtualTime,
+        from: ServerId,
+        to: ServerId,
+        message: &PeerMessage,
+        latency_ms: u64,
+    ) -> Fate {
+        if self.is_cut(from, to) {
+            return Fate::Lost("link cut");
+        }
+        let mut extra_ms = 0;
+        let mut copies = 1;
+        for rule in self
+            .rules
+            .iter()
+            .filter(|r| r.filter.matches(from, to, message))
+        {
+            match rule.kind {
+                RuleKind::Drop => return Fate::Lost("dropped by a rule"),
+                RuleKind::Hold => {
+                    self.held.push(HeldMessage {
+                        from,
+                        to,
+                        message: message.clone(),
+                    });
+                    return Fate::Held;
+                }
+                RuleKind::Duplicate => copies = 2,
+                RuleKind::Delay(ms) => extra_ms += ms,
+            }
+        }
+        let times = (0..copies)
+            .map(|_| self.fifo_time(from, to, now + latency_ms + extra_ms))
+            .collect();
+        Fate::Deliver(times)
+    }
+
+    /// When a released message arrives: after everything already on its link.
+    pub fn release_time(
+        &mut self,
+        from: ServerId,
+        to: ServerId,
+        earliest: VirtualTime,
+    ) -> VirtualTime {
+        self.fifo_time(from, to, earliest)
+    }
+
+    fn fifo_time(&mut self, from: ServerId, to: ServerId, wanted: VirtualTime) -> VirtualTime {
+        let clock = self
+            .link_clock
+            .entry((from, to))
+            .or_insert(VirtualTime::ZERO);
+        let at = wanted.max(*clock);
+        *clock = at;
+        at
+    }
+}
