@@ -13,8 +13,11 @@
 //! After every event the [`checker`] asserts ZAB's invariants.
 
 pub mod checker;
+pub mod clients;
 pub mod link;
 pub mod network;
+#[cfg(test)]
+mod tests;
 
 use crate::peer::durable::{DiskImage, DiskKind, DurableStep};
 use crate::peer::message::{PeerMessage, PeerState, ServerId};
@@ -167,7 +170,7 @@ impl SimConfig {
 
 /// Something a person (or a scenario) does to the run. Recorded, so that a run can be
 /// replayed up to any earlier moment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Start(ServerId),
     Crash(ServerId),
@@ -209,6 +212,32 @@ pub enum Command {
     TakeEvent(EventKey),
     /// Drop this message in flight (manual mode).
     DropInFlight(EventKey),
+    /// A new client with a new session, connecting to `server`.
+    AddClient {
+        name: String,
+        server: ServerId,
+        timeout_ms: i32,
+    },
+    ClientRequest {
+        client: String,
+        xid: i32,
+        request: crate::proto::records::Request,
+    },
+    /// The client moves its session to another server.
+    MoveClient {
+        client: String,
+        server: ServerId,
+    },
+    /// The client goes away without closing its session (it expires later).
+    DisconnectClient(String),
+}
+
+/// A command as given: after how many steps, at what virtual time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedCommand {
+    pub after_steps: u64,
+    pub at: VirtualTime,
+    pub command: Command,
 }
 
 /// An agenda entry's identity: when it is due, and its insertion number.
@@ -242,6 +271,23 @@ enum Event {
         incarnation: u32,
         peer: ServerId,
     },
+    /// Something from a client connection reaches a server.
+    ToServer {
+        server: ServerId,
+        input: crate::zkserver::Input,
+    },
+    /// A server's answer reaches a client.
+    ToClient {
+        output: crate::zkserver::Output,
+    },
+    ClientTick {
+        client: String,
+        attempt: u64,
+    },
+    ClientReconnect {
+        client: String,
+        attempt: u64,
+    },
 }
 
 impl Event {
@@ -250,8 +296,11 @@ impl Event {
             Event::Boot { server, .. }
             | Event::Timer { server, .. }
             | Event::DiskDone { server, .. }
-            | Event::ConnectionLost { server, .. } => *server,
+            | Event::ConnectionLost { server, .. }
+            | Event::ToServer { server, .. } => *server,
             Event::Deliver { to, .. } => *to,
+            // Clients live outside the ensemble: server 0.
+            Event::ToClient { .. } | Event::ClientTick { .. } | Event::ClientReconnect { .. } => 0,
         }
     }
 }
@@ -347,12 +396,16 @@ pub struct Simulation {
     next_sequence: u64,
     network: Network,
     checker: Checker,
+    clients: BTreeMap<String, clients::SimClient>,
+    /// Client connection -> (client name, server).
+    conns: BTreeMap<crate::zkserver::ConnId, (String, ServerId)>,
+    next_conn: crate::zkserver::ConnId,
     trace: Vec<TraceEvent>,
     trace_hasher: FnvHasher,
     messages_delivered: u64,
     steps_taken: u64,
-    /// Commands given so far, with the number of steps taken before each.
-    commands: Vec<(u64, Command)>,
+    /// Commands given so far, with the number of steps taken before each and the time.
+    commands: Vec<RecordedCommand>,
 }
 
 impl Simulation {
@@ -365,6 +418,9 @@ impl Simulation {
             agenda: BTreeMap::new(),
             next_sequence: 0,
             network: Network::default(),
+            clients: BTreeMap::new(),
+            conns: BTreeMap::new(),
+            next_conn: 1,
             checker: Checker::new(config.participants()),
             trace: Vec::new(),
             trace_hasher: FnvHasher::default(),
@@ -412,14 +468,15 @@ impl Simulation {
     /// The same run as one that was given `commands`, taken up to `steps` steps.
     pub fn replay(
         config: SimConfig,
-        commands: &[(u64, Command)],
+        commands: &[RecordedCommand],
         steps: u64,
     ) -> Result<Self, SimConfigError> {
         let mut sim = Simulation::new(config)?;
         let mut pending = commands.iter().peekable();
         loop {
-            while let Some((_, command)) = pending.next_if(|(at, _)| *at == sim.steps_taken) {
-                sim.command(command.clone());
+            while let Some(recorded) = pending.next_if(|c| c.after_steps == sim.steps_taken) {
+                sim.now = sim.now.max(recorded.at);
+                sim.command(recorded.command.clone());
             }
             if sim.steps_taken >= steps || !sim.step() {
                 break;
@@ -456,7 +513,7 @@ impl Simulation {
         self.steps_taken
     }
 
-    pub fn commands(&self) -> &[(u64, Command)] {
+    pub fn commands(&self) -> &[RecordedCommand] {
         &self.commands
     }
 
@@ -582,6 +639,25 @@ impl Simulation {
                         format!("server {server} sees its connection to {peer} close"),
                         false,
                     ),
+                    Event::ToServer { server, input } => (
+                        "client",
+                        format!(
+                            "client message reaches server {server}: {}",
+                            client_input_name(input)
+                        ),
+                        false,
+                    ),
+                    Event::ToClient { .. } => {
+                        ("client", "a server answers a client".to_string(), false)
+                    }
+                    Event::ClientTick { client, .. } => (
+                        "client",
+                        format!("client {client} pings or notices silence"),
+                        false,
+                    ),
+                    Event::ClientReconnect { client, .. } => {
+                        ("client", format!("client {client} reconnects"), false)
+                    }
                 };
                 PendingEvent {
                     key,
@@ -637,7 +713,11 @@ impl Simulation {
 
     /// Applies a command now and records it.
     pub fn command(&mut self, command: Command) {
-        self.commands.push((self.steps_taken, command.clone()));
+        self.commands.push(RecordedCommand {
+            after_steps: self.steps_taken,
+            at: self.now,
+            command: command.clone(),
+        });
         match command {
             Command::Start(server) | Command::Restart(server) => {
                 self.restart(server);
@@ -722,6 +802,29 @@ impl Simulation {
                     self.lost(from, to, &message, "dropped by hand");
                 }
             }
+            Command::AddClient {
+                name,
+                server,
+                timeout_ms,
+            } => self.add_client(name, server, timeout_ms),
+            Command::ClientRequest {
+                client,
+                xid,
+                request,
+            } => self.submit_request(&client, xid, request),
+            Command::MoveClient { client, server } => {
+                self.drop_connection(&client);
+                self.connect_client(&client, server);
+            }
+            Command::DisconnectClient(client) => {
+                if let Some(c) = self.clients.get_mut(&client) {
+                    c.reconnect = false;
+                    if c.is_live() {
+                        c.state = clients::ClientState::Disconnected;
+                    }
+                }
+                self.drop_connection(&client);
+            }
         }
     }
 
@@ -747,6 +850,7 @@ impl Simulation {
             server,
             kind: TraceKind::Crashed,
         });
+        self.reset_client_connections(server);
         // The operating system closes the dead process's connections: the others notice
         // after a network delay (unless the link is cut, where only timeouts tell).
         let others: Vec<(ServerId, u32)> = self
@@ -869,6 +973,10 @@ impl Simulation {
                     self.feed(server, Input::PeerConnectionLost { peer });
                 }
             }
+            Event::ToServer { server, input } => self.deliver_to_server(server, input),
+            Event::ToClient { output } => self.deliver_to_client(output),
+            Event::ClientTick { client, attempt } => self.client_tick(&client, attempt),
+            Event::ClientReconnect { client, attempt } => self.client_reconnect(&client, attempt),
         }
         let now = self.now;
         let slots = &self.slots;
@@ -1045,7 +1153,7 @@ impl Simulation {
                         disk_added = true;
                     }
                 }
-                Output::Client(_) => {}
+                Output::Client(output) => self.route_to_client(output),
                 Output::Trace(event) => self.record(event),
             }
         }
@@ -1082,5 +1190,15 @@ impl Simulation {
         self.trace_hasher.write(event.to_string().as_bytes());
         self.trace_hasher.write(b"\n");
         self.trace.push(event);
+    }
+}
+
+/// A one-word name for what a client sent, for the manual mode's list.
+fn client_input_name(input: &crate::zkserver::Input) -> String {
+    match input {
+        crate::zkserver::Input::Connect { .. } => "connect".to_string(),
+        crate::zkserver::Input::Request { request, .. } => clients::describe_request(request),
+        crate::zkserver::Input::ConnectionLost { .. } => "connection closed".to_string(),
+        other => format!("{other:?}"),
     }
 }

@@ -1,0 +1,388 @@
+//! The ensemble on the simulator, phase by phase: election, discovery, synchronization,
+//! broadcast, and the failures each must survive. Every test also asserts that the checker
+//! found no invariant broken.
+
+use super::clients::{ClientState, Outcome};
+use super::network::{MessageFilter, Rule, RuleKind};
+use super::*;
+use crate::data::types::{Acl, CreateMode, ErrorCode, Zxid};
+use crate::peer::durable::DiskKind;
+use crate::proto::records::{CreateRequest, PathWatchRequest, Request};
+
+fn ensemble(servers: u64, seed: u64) -> Simulation {
+    Simulation::new(SimConfig {
+        servers,
+        seed,
+        ..SimConfig::default()
+    })
+    .expect("valid config")
+}
+
+fn secs(s: u64) -> VirtualTime {
+    VirtualTime::from_millis(s * 1000)
+}
+
+fn run_for(sim: &mut Simulation, ms: u64) {
+    let deadline = sim.now() + ms;
+    sim.run_until(deadline);
+}
+
+fn state_of(sim: &Simulation, id: ServerId) -> Option<PeerState> {
+    sim.peer(id).map(|p| p.state())
+}
+
+fn elected(sim: &mut Simulation) -> ServerId {
+    let deadline = sim.now() + 30_000;
+    assert!(
+        sim.run_until_condition(deadline, |s| s.established_leader().is_some()),
+        "no leader within 30 s"
+    );
+    sim.established_leader().expect("a leader")
+}
+
+fn create(path: &str, data: &str, mode: CreateMode) -> Request {
+    Request::Create(CreateRequest {
+        path: path.to_string(),
+        data: Some(data.as_bytes().to_vec()),
+        acl: Acl::open_unsafe(),
+        flags: mode.flag(),
+    })
+}
+
+fn get(path: &str) -> Request {
+    Request::GetData(PathWatchRequest {
+        path: path.to_string(),
+        watch: false,
+    })
+}
+
+fn add_client(sim: &mut Simulation, name: &str, server: ServerId) {
+    sim.command(Command::AddClient {
+        name: name.to_string(),
+        server,
+        timeout_ms: 6000,
+    });
+    let deadline = sim.now() + 10_000;
+    let connected = sim.run_until_condition(deadline, |s| {
+        s.client(name)
+            .is_some_and(|c| c.state == ClientState::Connected)
+    });
+    assert!(connected, "client {name} did not connect");
+}
+
+/// Sends a request and runs until it is answered; returns its outcome.
+fn request(sim: &mut Simulation, name: &str, request: Request) -> Outcome {
+    let xid = sim.client_request(name, request).expect("live client");
+    let deadline = sim.now() + 20_000;
+    let answered = sim.run_until_condition(deadline, |s| {
+        s.client(name)
+            .is_some_and(|c| c.outcomes.contains_key(&xid))
+    });
+    assert!(answered, "request {xid} of {name} not answered");
+    sim.client(name).expect("client").outcomes[&xid].clone()
+}
+
+fn assert_no_violations(sim: &Simulation) {
+    assert!(
+        sim.violations().is_empty(),
+        "invariants violated: {:?}",
+        sim.violations()
+    );
+}
+
+#[test]
+fn election_of_three_with_equal_zxids_picks_the_highest_myid() {
+    let mut sim = ensemble(3, 7);
+    assert_eq!(elected(&mut sim), 3);
+    run_for(&mut sim, 1000);
+    assert_eq!(state_of(&sim, 1), Some(PeerState::Following));
+    assert_eq!(state_of(&sim, 2), Some(PeerState::Following));
+    for id in 1..=3 {
+        assert_eq!(sim.peer(id).unwrap().current_epoch(), 1);
+    }
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn election_of_five_also_picks_the_highest_myid() {
+    let mut sim = ensemble(5, 3);
+    assert_eq!(elected(&mut sim), 5);
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn servers_started_one_by_one_elect_the_third_once_a_majority_of_five_is_up() {
+    let mut sim = Simulation::new(SimConfig {
+        servers: 5,
+        start_stopped: true,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    for id in 1..=5 {
+        sim.command(Command::Start(id));
+        run_for(&mut sim, 3000);
+    }
+    run_for(&mut sim, 5000);
+    assert_eq!(sim.established_leader(), Some(3));
+    for id in [1, 2, 4, 5] {
+        assert_eq!(
+            state_of(&sim, id),
+            Some(PeerState::Following),
+            "server {id}"
+        );
+    }
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn a_write_is_committed_on_every_server() {
+    let mut sim = ensemble(3, 5);
+    elected(&mut sim);
+    add_client(&mut sim, "alice", 1);
+    let outcome = request(
+        &mut sim,
+        "alice",
+        create("/app", "v1", CreateMode::Persistent),
+    );
+    assert_eq!(outcome.error(), ErrorCode::Ok);
+    run_for(&mut sim, 1000);
+    for id in 1..=3 {
+        let tree = sim.peer(id).unwrap().tree();
+        assert!(tree.exists("/app"), "server {id} lacks /app");
+    }
+    let read = request(&mut sim, "alice", get("/app"));
+    assert_eq!(read.error(), ErrorCode::Ok);
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn a_committed_write_survives_the_leaders_crash() {
+    let mut sim = ensemble(3, 11);
+    let leader = elected(&mut sim);
+    let follower = if leader == 1 { 2 } else { 1 };
+    add_client(&mut sim, "alice", follower);
+    assert_eq!(
+        request(
+            &mut sim,
+            "alice",
+            create("/kept", "x", CreateMode::Persistent)
+        )
+        .error(),
+        ErrorCode::Ok
+    );
+    sim.command(Command::Crash(leader));
+    let new_leader = elected(&mut sim);
+    assert_ne!(new_leader, leader);
+    assert!(sim.peer(new_leader).unwrap().tree().exists("/kept"));
+    sim.command(Command::Restart(leader));
+    run_for(&mut sim, 10_000);
+    assert_eq!(state_of(&sim, leader), Some(PeerState::Following));
+    assert!(sim.peer(leader).unwrap().tree().exists("/kept"));
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn a_proposal_only_the_old_leader_logged_is_truncated_when_it_returns() {
+    let mut sim = ensemble(3, 13);
+    let leader = elected(&mut sim);
+    add_client(&mut sim, "alice", leader);
+    assert_eq!(
+        request(&mut sim, "alice", create("/a", "1", CreateMode::Persistent)).error(),
+        ErrorCode::Ok
+    );
+    // From now on the followers never see the leader's proposals.
+    sim.command(Command::AddRule(Rule {
+        kind: RuleKind::Drop,
+        filter: MessageFilter {
+            kind: Some("PROPOSAL".to_string()),
+            from: Some(leader),
+            to: None,
+        },
+    }));
+    let xid = sim
+        .client_request("alice", create("/lost", "2", CreateMode::Persistent))
+        .unwrap();
+    let logged = sim.run_until_condition(sim.now() + 5000, |s| {
+        s.peer(leader)
+            .is_some_and(|p| p.durable_zxid() > Zxid::new(1, 2))
+    });
+    assert!(logged, "the leader should log its own proposal");
+    sim.command(Command::Crash(leader));
+    sim.command(Command::RemoveRule(Rule {
+        kind: RuleKind::Drop,
+        filter: MessageFilter {
+            kind: Some("PROPOSAL".to_string()),
+            from: Some(leader),
+            to: None,
+        },
+    }));
+    let new_leader = elected(&mut sim);
+    assert!(!sim.peer(new_leader).unwrap().tree().exists("/lost"));
+    sim.command(Command::Restart(leader));
+    run_for(&mut sim, 10_000);
+    let old = sim.peer(leader).unwrap();
+    assert_eq!(old.state(), PeerState::Following);
+    assert!(
+        !old.tree().exists("/lost"),
+        "the unacknowledged write was truncated"
+    );
+    assert!(old.tree().exists("/a"));
+    assert!(sim.trace().iter().any(|e| matches!(
+        e.kind,
+        TraceKind::SyncChosen {
+            mode: crate::peer::trace::SyncMode::Trunc,
+            ..
+        }
+    )));
+    let outcome = sim.client("alice").unwrap().outcomes.get(&xid).cloned();
+    assert_eq!(outcome, Some(Outcome::ConnectionLoss));
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn a_lagging_follower_catches_up_by_diff_after_restart() {
+    let mut sim = ensemble(3, 17);
+    let leader = elected(&mut sim);
+    let follower = if leader == 1 { 2 } else { 1 };
+    add_client(&mut sim, "alice", leader);
+    sim.command(Command::Crash(follower));
+    for i in 0..5 {
+        let path = format!("/n{i}");
+        assert_eq!(
+            request(
+                &mut sim,
+                "alice",
+                create(&path, "x", CreateMode::Persistent)
+            )
+            .error(),
+            ErrorCode::Ok
+        );
+    }
+    sim.command(Command::Restart(follower));
+    run_for(&mut sim, 10_000);
+    let peer = sim.peer(follower).unwrap();
+    assert_eq!(peer.state(), PeerState::Following);
+    assert!(peer.tree().exists("/n4"));
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn a_minority_cannot_elect_and_the_majority_keeps_serving() {
+    let mut sim = ensemble(3, 19);
+    let leader = elected(&mut sim);
+    let others: Vec<ServerId> = (1..=3).filter(|&id| id != leader).collect();
+    sim.command(Command::Partition(vec![vec![leader], others.clone()]));
+    run_for(&mut sim, 30_000);
+    assert_ne!(
+        state_of(&sim, leader),
+        Some(PeerState::Leading),
+        "isolated leader steps down"
+    );
+    let new_leader = sim.established_leader().expect("the majority elects");
+    assert!(others.contains(&new_leader));
+    sim.command(Command::HealAll);
+    run_for(&mut sim, 15_000);
+    assert_eq!(state_of(&sim, leader), Some(PeerState::Following));
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn crash_between_append_and_fsync_loses_the_entry_but_not_safety() {
+    let mut sim = ensemble(3, 23);
+    let leader = elected(&mut sim);
+    let follower = if leader == 1 { 2 } else { 1 };
+    add_client(&mut sim, "alice", leader);
+    sim.command(Command::HoldDisk {
+        server: follower,
+        kind: DiskKind::Fsync,
+    });
+    assert_eq!(
+        request(&mut sim, "alice", create("/x", "1", CreateMode::Persistent)).error(),
+        ErrorCode::Ok,
+        "the third server makes the quorum"
+    );
+    sim.command(Command::Crash(follower));
+    sim.command(Command::ReleaseDisk {
+        server: follower,
+        kind: DiskKind::Fsync,
+    });
+    let durable = &sim.disk(follower).unwrap().log;
+    assert!(
+        durable
+            .iter()
+            .all(|e| !matches!(&e.txn, crate::data::txn::Txn::Create { path, .. } if path == "/x")),
+        "the write was appended but never fsynced"
+    );
+    sim.command(Command::Restart(follower));
+    run_for(&mut sim, 10_000);
+    assert!(sim.peer(follower).unwrap().tree().exists("/x"));
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn an_ephemeral_survives_leader_failover_while_its_session_lives() {
+    let mut sim = ensemble(3, 29);
+    let leader = elected(&mut sim);
+    let follower = if leader == 1 { 2 } else { 1 };
+    add_client(&mut sim, "alice", follower);
+    assert_eq!(
+        request(&mut sim, "alice", create("/e", "", CreateMode::Ephemeral)).error(),
+        ErrorCode::Ok
+    );
+    sim.command(Command::Crash(leader));
+    let new_leader = elected(&mut sim);
+    run_for(&mut sim, 3000);
+    assert!(sim.peer(new_leader).unwrap().tree().exists("/e"));
+    assert!(sim.client("alice").unwrap().is_live());
+    // The client goes away: its session expires and the ephemeral goes everywhere.
+    sim.command(Command::DisconnectClient("alice".to_string()));
+    run_for(&mut sim, 20_000);
+    for peer in sim.peers() {
+        assert!(
+            !peer.tree().exists("/e"),
+            "server {} still has /e",
+            peer.myid()
+        );
+    }
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn an_observer_follows_without_voting() {
+    let mut sim = Simulation::new(SimConfig {
+        servers: 3,
+        observers: 1,
+        seed: 31,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let leader = elected(&mut sim);
+    assert_ne!(leader, 4);
+    run_for(&mut sim, 2000);
+    assert_eq!(state_of(&sim, 4), Some(PeerState::Observing));
+    add_client(&mut sim, "olga", 4);
+    assert_eq!(
+        request(&mut sim, "olga", create("/o", "x", CreateMode::Persistent)).error(),
+        ErrorCode::Ok
+    );
+    run_for(&mut sim, 1000);
+    assert!(sim.peer(4).unwrap().tree().exists("/o"));
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn same_seed_gives_identical_trace_and_replay_reaches_the_same_state() {
+    let run = |seed| {
+        let mut sim = ensemble(3, seed);
+        sim.run_until(secs(5));
+        sim.command(Command::Crash(3));
+        sim.run_until(secs(15));
+        sim
+    };
+    let (a, b) = (run(11), run(11));
+    assert_eq!(a.trace(), b.trace());
+    assert_eq!(a.trace_hash(), b.trace_hash());
+    assert_ne!(a.trace_hash(), run(12).trace_hash());
+    let replayed = Simulation::replay(a.config().clone(), a.commands(), a.steps_taken()).unwrap();
+    assert_eq!(replayed.trace_hash(), a.trace_hash());
+}
