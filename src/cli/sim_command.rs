@@ -30,6 +30,80 @@ pub struct SimArgs {
     /// Print only the summary, not every trace event.
     #[arg(long)]
     quiet: bool,
+    /// Run randomized fault schedules instead: one per seed of --seeds, stopping at the
+    /// first broken invariant.
+    #[arg(long)]
+    swarm: bool,
+    /// The seeds of a swarm run, as A..B (B excluded) or a single seed.
+    #[arg(long, value_name = "A..B", default_value = "1..101")]
+    seeds: SeedRange,
+}
+
+/// Seeds `A..B` (B excluded), or one seed `A`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeedRange {
+    start: u64,
+    end: u64,
+}
+
+impl FromStr for SeedRange {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let number = |t: &str| {
+            t.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("seed {t:?} is not a whole number"))
+        };
+        match text.split_once("..") {
+            Some((a, b)) => {
+                let (start, end) = (number(a)?, number(b)?);
+                if end <= start {
+                    return Err(format!("empty seed range {text}: the end is excluded"));
+                }
+                Ok(SeedRange { start, end })
+            }
+            None => {
+                let start = number(text)?;
+                Ok(SeedRange {
+                    start,
+                    end: start.saturating_add(1),
+                })
+            }
+        }
+    }
+}
+
+/// `zooscope sim --swarm`: each seed's summary line; at the first failure, the end of its
+/// trace and the command that reproduces it, and an error.
+fn run_swarm(seeds: SeedRange, quiet: bool, out: &mut impl Write) -> Result<(), String> {
+    let write_error = |e: std::io::Error| e.to_string();
+    let mut passed = 0;
+    for seed in seeds.start..seeds.end {
+        let (run, sim) = crate::sim::swarm::run_seed(seed);
+        if !quiet || run.failure.is_some() {
+            writeln!(out, "{run}").map_err(write_error)?;
+        }
+        if run.failure.is_some() {
+            // The whole trace, or with --quiet only its end.
+            let trace = sim.trace();
+            let shown = if quiet {
+                trace.len().min(80)
+            } else {
+                trace.len()
+            };
+            writeln!(out, "-- the last {shown} events of seed {seed}:").map_err(write_error)?;
+            for event in &trace[trace.len() - shown..] {
+                writeln!(out, "{event}").map_err(write_error)?;
+            }
+            return Err(format!(
+                "seed {seed} broke an invariant; reproduce with: zooscope sim --swarm --seeds {seed}"
+            ));
+        }
+        passed += 1;
+    }
+    writeln!(out, "{passed} seeds, no invariant broken").map_err(write_error)?;
+    Ok(())
 }
 
 /// A server id and a virtual time, written `ID@MS`.
@@ -63,6 +137,9 @@ enum Fault {
 }
 
 pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), String> {
+    if args.swarm {
+        return run_swarm(args.seeds, args.quiet, out);
+    }
     let config = SimConfig {
         servers: args.servers,
         seed: args.seed,

@@ -63,6 +63,8 @@ pub(super) struct Handler {
     last_zxid: Zxid,
     stage: HandlerStage,
     last_heard: VirtualTime,
+    /// When it connected: it must ACK NEWLEADER within initLimit of that.
+    connected_at: VirtualTime,
 }
 
 pub(super) struct Leading {
@@ -170,6 +172,10 @@ impl QuorumPeer {
         let Some(leading) = self.leading.as_mut() else {
             return;
         };
+        if leading.handlers.get(&from).is_some_and(|h| h.link == link) {
+            // The learner said it again while waiting for us: it is already being handled.
+            return;
+        }
         leading.handlers.insert(
             from,
             Handler {
@@ -178,6 +184,7 @@ impl QuorumPeer {
                 last_zxid,
                 stage: HandlerStage::Connected,
                 last_heard: now,
+                connected_at: now,
             },
         );
         // Anyone connecting may lift the epoch, but only participants make the quorum.
@@ -317,7 +324,7 @@ impl QuorumPeer {
         let (Some(epoch), Some(handler)) = (leading.epoch, leading.handlers.get(&id)) else {
             return;
         };
-        let (link, peer_last) = (handler.link, handler.last_zxid);
+        let (link, peer_last, observer) = (handler.link, handler.last_zxid, handler.observer);
         let broadcasting = leading.stage == LeaderStage::Broadcasting;
         // Before the epoch is established the whole log is the history being committed.
         let committed_through = if broadcasting {
@@ -352,6 +359,10 @@ impl QuorumPeer {
         let entries: Vec<LogEntry> = self.entries_after(resume_after).to_vec();
         for entry in entries {
             let zxid = entry.zxid();
+            if observer && zxid > committed_through {
+                // Observers never see proposals: these reach it as INFORMs once committed.
+                break;
+            }
             self.send_zab(id, link, ZabPacket::Proposal(Box::new(entry)));
             if zxid <= committed_through {
                 self.send_zab(id, link, ZabPacket::Commit { zxid });
@@ -554,16 +565,17 @@ impl QuorumPeer {
             }
             return;
         }
+        // Learners silent for too long, or not synchronized within initLimit of connecting
+        // (a learner answering pings while its NEWLEADER never came would wait forever).
         let silent: Vec<ServerId> = leading
             .handlers
             .iter()
             .filter(|(_, h)| {
-                let limit = if h.stage >= HandlerStage::NewLeaderAcked {
-                    sync_ms
+                if h.stage >= HandlerStage::NewLeaderAcked {
+                    now.millis_since(h.last_heard) > sync_ms
                 } else {
-                    init_ms
-                };
-                now.millis_since(h.last_heard) > limit
+                    now.millis_since(h.connected_at) > init_ms
+                }
             })
             .map(|(&id, _)| id)
             .collect();
@@ -586,7 +598,8 @@ impl QuorumPeer {
         for id in silent {
             self.trace(TraceKind::LearnerDropped {
                 learner: id,
-                reason: "silent for longer than syncLimit".to_string(),
+                reason: "silent for longer than syncLimit, or not synchronized within initLimit"
+                    .to_string(),
             });
         }
         if !self.config.is_quorum(synced.iter()) {

@@ -112,7 +112,7 @@ impl QuorumPeer {
             ZabPacket::Snap(image) if stage == LearnerStage::AwaitingSync => self.install(*image),
             ZabPacket::Proposal(entry) if stage >= LearnerStage::Syncing => self.proposal(*entry),
             ZabPacket::Commit { zxid } if stage >= LearnerStage::Syncing => self.commit(zxid),
-            ZabPacket::Inform(entry) if stage == LearnerStage::Broadcast => self.inform(*entry),
+            ZabPacket::Inform(entry) if stage >= LearnerStage::Syncing => self.inform(*entry),
             ZabPacket::NewLeader { zxid } if stage == LearnerStage::Syncing => {
                 self.new_leader(zxid)
             }
@@ -267,14 +267,27 @@ impl QuorumPeer {
         }
     }
 
-    /// INFORM (observers): a committed transaction to log and apply.
+    /// INFORM (observers): a committed transaction to log and apply. While synchronizing it
+    /// joins the history that is logged at NEWLEADER.
     fn inform(&mut self, entry: LogEntry) {
         let zxid = entry.zxid();
-        if zxid <= self.last_logged_zxid() {
-            self.learner_give_up(format!("inform {zxid} is not after the log"));
+        let Some(learning) = self.learning.as_mut() else {
+            return;
+        };
+        let last = learning
+            .unlogged
+            .last()
+            .map(LogEntry::zxid)
+            .unwrap_or_else(|| self.log.last().map_or(self.base.zxid, LogEntry::zxid));
+        if zxid <= last {
+            self.learner_give_up(format!("inform {zxid} is not after {last}"));
             return;
         }
-        self.append_and_sync(vec![entry.clone()]);
+        if learning.stage == LearnerStage::Syncing {
+            learning.unlogged.push(entry.clone());
+        } else {
+            self.append_and_sync(vec![entry.clone()]);
+        }
         self.committed_zxid = zxid;
         self.apply_entry(&entry);
     }

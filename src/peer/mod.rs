@@ -679,7 +679,7 @@ impl QuorumPeer {
     fn synced(&mut self, zxid: Zxid) {
         match self.state {
             PeerState::Leading => self.leader_synced(zxid),
-            PeerState::Following => self.learner_synced(zxid),
+            PeerState::Following | PeerState::Observing => self.learner_synced(zxid),
             _ => {}
         }
     }

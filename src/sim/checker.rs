@@ -177,7 +177,10 @@ impl Checker {
                 format!("servers {leader} and {server} both established leaders of epoch {epoch}"),
             ));
         }
-        // Leader completeness: everything committed so far is in its history.
+        // Leader completeness: everything committed in earlier epochs is in its history. (A
+        // leader paused or cut off may still think it leads while a later epoch commits
+        // more; it can commit nothing itself, and is not expected to hold those.)
+        let epoch_start = Zxid::new(epoch, 0);
         let checked = self
             .leader_checked
             .entry((server, epoch))
@@ -185,11 +188,17 @@ impl Checker {
         let from = (*checked).max(peer.base().zxid);
         *checked = self
             .committed
-            .last_key_value()
+            .range(..epoch_start)
+            .next_back()
             .map_or(from, |(z, _)| *z)
             .max(from);
         let last = peer.last_logged_zxid();
-        for (zxid, entry) in self.committed.range(from.next()..) {
+        let range = if from < epoch_start {
+            self.committed.range(from.next()..epoch_start)
+        } else {
+            self.committed.range(epoch_start..epoch_start)
+        };
+        for (zxid, entry) in range {
             if *zxid > last {
                 found.push((
                     Invariant::LeaderHasCommittedHistory,

@@ -172,7 +172,10 @@ impl SimClient {
 
 /// A short description of a request for the trace: its operation and path.
 pub fn describe_request(request: &Request) -> String {
-    let op = format!("{:?}", request.op_code()).to_lowercase();
+    let op = crate::data::types::OpCode::from_code(request.op_code()).map_or_else(
+        || "request".to_string(),
+        |op| format!("{op:?}").to_lowercase(),
+    );
     let path = match request {
         Request::Create(r) | Request::Create2(r) | Request::CreateContainer(r) => Some(&r.path),
         Request::CreateTtl(r) => Some(&r.path),

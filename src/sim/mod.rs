@@ -16,6 +16,7 @@ pub mod checker;
 pub mod clients;
 pub mod link;
 pub mod network;
+pub mod swarm;
 #[cfg(test)]
 mod tests;
 
@@ -259,6 +260,8 @@ enum Event {
         server: ServerId,
         incarnation: u32,
         timer: TimerKind,
+        /// The deadline it was set for: a timer re-armed since (to another deadline) is stale.
+        deadline: VirtualTime,
     },
     DiskDone {
         server: ServerId,
@@ -958,7 +961,8 @@ impl Simulation {
                 server,
                 incarnation,
                 timer,
-            } => self.fire_timer(server, incarnation, timer, at),
+                deadline,
+            } => self.fire_timer(server, incarnation, timer, deadline),
             Event::DiskDone {
                 server,
                 incarnation,
@@ -1144,6 +1148,7 @@ impl Simulation {
                             server,
                             incarnation,
                             timer,
+                            deadline: at,
                         },
                     );
                 }

@@ -386,3 +386,21 @@ fn same_seed_gives_identical_trace_and_replay_reaches_the_same_state() {
     let replayed = Simulation::replay(a.config().clone(), a.commands(), a.steps_taken()).unwrap();
     assert_eq!(replayed.trace_hash(), a.trace_hash());
 }
+
+#[test]
+fn a_few_swarm_seeds_find_nothing_broken() {
+    for seed in 1..=3 {
+        let (run, sim) = swarm::run_seed(seed);
+        assert!(
+            run.failure.is_none(),
+            "{run}\n{}",
+            sim.trace()
+                .iter()
+                .rev()
+                .take(60)
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
