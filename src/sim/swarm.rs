@@ -141,7 +141,7 @@ fn write_request(n: u64) -> Request {
         },
         data: Some(n.to_be_bytes().to_vec()),
         acl: Acl::open_unsafe(),
-        flags: if n % 3 == 0 {
+        flags: if n.is_multiple_of(3) {
             CreateMode::Ephemeral.flag()
         } else {
             CreateMode::Persistent.flag()
