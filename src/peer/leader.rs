@@ -65,6 +65,16 @@ pub(super) struct Handler {
     last_heard: VirtualTime,
     /// When it connected: it must ACK NEWLEADER within initLimit of that.
     connected_at: VirtualTime,
+    /// The learner's snapshot: it cannot be truncated below this.
+    snapshot_zxid: Zxid,
+}
+
+/// What a FOLLOWERINFO or OBSERVERINFO says.
+struct LearnerInfo {
+    accepted_epoch: u32,
+    last_zxid: Zxid,
+    snapshot_zxid: Zxid,
+    observer: bool,
 }
 
 pub(super) struct Leading {
@@ -120,10 +130,17 @@ impl QuorumPeer {
         if let ZabPacket::LearnerInfo {
             accepted_epoch,
             last_zxid,
+            snapshot_zxid,
             observer,
         } = packet
         {
-            self.learner_connected(from, link, accepted_epoch, last_zxid, observer);
+            let info = LearnerInfo {
+                accepted_epoch,
+                last_zxid,
+                snapshot_zxid,
+                observer,
+            };
+            self.learner_connected(from, link, info);
             return;
         }
         let now = self.now;
@@ -160,14 +177,13 @@ impl QuorumPeer {
         }
     }
 
-    fn learner_connected(
-        &mut self,
-        from: ServerId,
-        link: u64,
-        accepted_epoch: u32,
-        last_zxid: Zxid,
-        observer: bool,
-    ) {
+    fn learner_connected(&mut self, from: ServerId, link: u64, info: LearnerInfo) {
+        let LearnerInfo {
+            accepted_epoch,
+            last_zxid,
+            snapshot_zxid,
+            observer,
+        } = info;
         let now = self.now;
         let Some(leading) = self.leading.as_mut() else {
             return;
@@ -185,6 +201,7 @@ impl QuorumPeer {
                 stage: HandlerStage::Connected,
                 last_heard: now,
                 connected_at: now,
+                snapshot_zxid,
             },
         );
         // Anyone connecting may lift the epoch, but only participants make the quorum.
@@ -325,6 +342,7 @@ impl QuorumPeer {
             return;
         };
         let (link, peer_last, observer) = (handler.link, handler.last_zxid, handler.observer);
+        let peer_snapshot = handler.snapshot_zxid;
         let broadcasting = leading.stage == LeaderStage::Broadcasting;
         // Before the epoch is established the whole log is the history being committed.
         let committed_through = if broadcasting {
@@ -333,7 +351,10 @@ impl QuorumPeer {
             self.last_logged_zxid()
         };
         let leader_last = self.last_logged_zxid();
-        let (mode, sync_point) = self.choose_sync(peer_last);
+        let (mode, sync_point) = match self.choose_sync(peer_last) {
+            (SyncMode::Trunc, point) if point < peer_snapshot => (SyncMode::Snap, point),
+            chosen => chosen,
+        };
         let first = match mode {
             SyncMode::Diff => ZabPacket::Diff {
                 last_zxid: leader_last,

@@ -82,6 +82,7 @@ impl QuorumPeer {
         let packet = ZabPacket::LearnerInfo {
             accepted_epoch: self.accepted_epoch,
             last_zxid: self.last_logged_zxid(),
+            snapshot_zxid: self.base.zxid,
             observer: self.config.is_observer(),
         };
         self.send_to_leader(packet);

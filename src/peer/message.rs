@@ -60,6 +60,10 @@ pub enum ZabPacket {
     LearnerInfo {
         accepted_epoch: u32,
         last_zxid: Zxid,
+        /// The zxid of the learner's snapshot: it cannot truncate below it. (ZooKeeper does
+        /// not send this, and a learner that got a SNAP of a history that was later
+        /// abandoned cannot then be TRUNCed; knowing it, the leader sends a SNAP instead.)
+        snapshot_zxid: Zxid,
         observer: bool,
     },
     /// Leader → learner: the epoch the leader proposes.

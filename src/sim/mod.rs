@@ -16,6 +16,8 @@ pub mod checker;
 pub mod clients;
 pub mod link;
 pub mod network;
+#[cfg(test)]
+mod safety_tests;
 pub mod swarm;
 #[cfg(test)]
 mod tests;
@@ -1044,6 +1046,27 @@ impl Simulation {
                 why: why.to_string(),
             },
         });
+        // ZAB runs over TCP, which never skips a packet: a lost one means the connection
+        // broke, and both ends find out. (Election notifications stand alone and are resent.)
+        let destination_up = self.slots.get(&to).is_some_and(|s| s.node.is_some());
+        if matches!(message, PeerMessage::Zab { .. }) && destination_up {
+            for (server, peer) in [(from, to), (to, from)] {
+                let Some(incarnation) = self.slots.get(&server).map(|s| s.incarnation) else {
+                    continue;
+                };
+                let latency_ms = self
+                    .rng
+                    .random_range(self.config.latency_min_ms..=self.config.latency_max_ms);
+                self.schedule(
+                    self.now + latency_ms,
+                    Event::ConnectionLost {
+                        server,
+                        incarnation,
+                        peer,
+                    },
+                );
+            }
+        }
     }
 
     fn fire_timer(
