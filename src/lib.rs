@@ -6,6 +6,7 @@
 pub mod data;
 pub mod peer;
 pub mod proto;
+pub mod scenario;
 pub mod sim;
 pub mod time;
 pub mod zkserver;
