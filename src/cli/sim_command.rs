@@ -12,9 +12,10 @@ pub struct SimArgs {
     /// Number of servers in the ensemble.
     #[arg(long, default_value_t = 3)]
     servers: u64,
-    /// Seed for every random choice in the run; the same seed gives the same trace.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    /// Seed for every random choice in the run (1 if not given; a scenario's own seed); the
+    /// same seed gives the same trace.
+    #[arg(long)]
+    seed: Option<u64>,
     /// How long to run, in virtual milliseconds.
     #[arg(long, default_value_t = 10_000)]
     millis: u64,
@@ -37,6 +38,10 @@ pub struct SimArgs {
     /// The seeds of a swarm run, as A..B (B excluded) or a single seed.
     #[arg(long, value_name = "A..B", default_value = "1..101")]
     seeds: SeedRange,
+    /// Run a scenario: a file, or the name of a shipped one (see docs/scenarios.md).
+    /// --seed, if given, replaces the file's seed.
+    #[arg(long, value_name = "FILE|NAME")]
+    scenario: Option<String>,
 }
 
 /// Seeds `A..B` (B excluded), or one seed `A`.
@@ -72,6 +77,77 @@ impl FromStr for SeedRange {
             }
         }
     }
+}
+
+/// `zooscope sim --scenario`: the narration (in both languages), questions with their
+/// answers, and each step; at a failure, the line and what went wrong, and an error.
+fn run_scenario(
+    which: &str,
+    seed: Option<u64>,
+    quiet: bool,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    use crate::scenario::run::{Runner, Shown};
+    let (name, text) = match crate::scenario::library::find(which) {
+        Some(shipped) => (shipped.name.to_string(), shipped.text.to_string()),
+        None => {
+            let path = std::path::Path::new(which);
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!("{which} is neither a shipped scenario nor a readable file: {e}")
+            })?;
+            let name = path
+                .file_stem()
+                .map_or_else(|| which.to_string(), |s| s.to_string_lossy().into_owned());
+            (name, text)
+        }
+    };
+    let scenario = crate::scenario::parse(&name, &text).map_err(|e| format!("{which}: {e}"))?;
+    let write_error = |e: std::io::Error| e.to_string();
+    writeln!(out, "== {} / {}", scenario.title.en, scenario.title.zh).map_err(write_error)?;
+    let mut runner = Runner::new(scenario, seed)?;
+    let mut printed = 0;
+    loop {
+        let step = runner.step();
+        if !quiet {
+            for event in &runner.sim().trace()[printed..] {
+                writeln!(out, "  {event}").map_err(write_error)?;
+            }
+        }
+        printed = runner.sim().trace().len();
+        match step {
+            Ok(None) => break,
+            Ok(Some(Shown::Say(text))) => {
+                writeln!(out, "> {}
+> {}", text.en, text.zh).map_err(write_error)?
+            }
+            Ok(Some(Shown::Question(q))) => {
+                writeln!(out, "? {}
+? {}", q.ask.en, q.ask.zh).map_err(write_error)?;
+                for (key, label) in &q.choices {
+                    writeln!(out, "  ({key}) {} / {}", label.en, label.zh).map_err(write_error)?;
+                }
+                writeln!(out, "  answer: {}. {}
+  {}", q.answer, q.explain.en, q.explain.zh)
+                    .map_err(write_error)?;
+            }
+            Ok(Some(Shown::Did(what))) => {
+                writeln!(out, "{} | {what}", runner.sim().now()).map_err(write_error)?
+            }
+            Ok(Some(Shown::Held(what))) => {
+                writeln!(out, "{} | ok: {what}", runner.sim().now()).map_err(write_error)?
+            }
+            Err(failure) => {
+                writeln!(out, "FAILED {failure}").map_err(write_error)?;
+                return Err(format!("scenario {name} failed at {failure}"));
+            }
+        }
+    }
+    writeln!(out, "--").map_err(write_error)?;
+    for status in runner.sim().servers() {
+        writeln!(out, "{status}").map_err(write_error)?;
+    }
+    writeln!(out, "trace hash {:016x}", runner.sim().trace_hash()).map_err(write_error)?;
+    Ok(())
 }
 
 /// `zooscope sim --swarm`: each seed's summary line; at the first failure, the end of its
@@ -140,9 +216,12 @@ pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), String> {
     if args.swarm {
         return run_swarm(args.seeds, args.quiet, out);
     }
+    if let Some(scenario) = &args.scenario {
+        return run_scenario(scenario, args.seed, args.quiet, out);
+    }
     let config = SimConfig {
         servers: args.servers,
-        seed: args.seed,
+        seed: args.seed.unwrap_or(1),
         tick_ms: args.tick_ms,
         ..SimConfig::default()
     };

@@ -198,6 +198,11 @@ pub enum Command {
     RemoveRule(Rule),
     /// Deliver the held messages that match (and end the matching hold rules).
     Release(MessageFilter),
+    /// Throw the held messages that match away (and end the matching hold rules).
+    DiscardHeld(MessageFilter),
+    /// The server's clock runs this far ahead (or behind) of true time. ZooKeeper measures
+    /// every timeout relative to its own clock, so only its timestamps change.
+    Skew { server: ServerId, ms: i64 },
     HoldDisk {
         server: ServerId,
         kind: DiskKind,
@@ -339,6 +344,8 @@ struct Slot {
     paused: bool,
     /// Events that reached the server while it was paused, delivered when it resumes.
     deferred: Vec<Event>,
+    /// How far its clock is from true time.
+    skew_ms: i64,
 }
 
 /// A read-only picture of one server for displays.
@@ -455,6 +462,7 @@ impl Simulation {
                     slow_disk_ms: None,
                     paused: false,
                     deferred: Vec::new(),
+                    skew_ms: 0,
                 },
             );
             if !sim.config.start_stopped {
@@ -779,6 +787,17 @@ impl Simulation {
                             message: held.message,
                         },
                     );
+                }
+            }
+            Command::DiscardHeld(filter) => {
+                self.network.remove_rules(RuleKind::Hold, &filter);
+                for held in self.network.take_held(&filter) {
+                    self.lost(held.from, held.to, &held.message, "held, then discarded");
+                }
+            }
+            Command::Skew { server, ms } => {
+                if let Some(slot) = self.slots.get_mut(&server) {
+                    slot.skew_ms = ms;
                 }
             }
             Command::HoldDisk { server, kind } => {
@@ -1152,16 +1171,19 @@ impl Simulation {
             return;
         };
         let incarnation = slot.incarnation;
+        let skew_ms = slot.skew_ms;
         let Some(node) = slot.node.as_mut() else {
             return;
         };
-        node.handle(now, input);
+        // The server sees its own clock; its timers are converted back to true time.
+        node.handle(skewed(now, skew_ms), input);
         let outputs: Vec<Output> = std::iter::from_fn(|| node.poll_output()).collect();
         let mut disk_added = false;
         for output in outputs {
             match output {
                 Output::Send { to, message } => self.send(now, server, to, message),
                 Output::SetTimer { timer, at } => {
+                    let at = skewed(at, -skew_ms);
                     if let Some(slot) = self.slots.get_mut(&server) {
                         slot.timers.insert(timer, at);
                     }
@@ -1229,4 +1251,10 @@ fn client_input_name(input: &crate::zkserver::Input) -> String {
         crate::zkserver::Input::ConnectionLost { .. } => "connection closed".to_string(),
         other => format!("{other:?}"),
     }
+}
+
+/// A time moved by a (possibly negative) number of milliseconds, never before zero.
+fn skewed(time: VirtualTime, ms: i64) -> VirtualTime {
+    let millis = time.as_millis() as i64 + ms;
+    VirtualTime::from_millis(millis.max(0) as u64)
 }
