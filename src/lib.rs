@@ -8,6 +8,7 @@ pub mod peer;
 pub mod proto;
 pub mod sim;
 pub mod time;
+pub mod zkcli;
 pub mod zkserver;
 pub mod zoocfg;
 
