@@ -2,10 +2,11 @@
 //! own commands (history, redo, printwatches, connect, quit, help), the "Not connected"
 //! gate, then the server commands, with each command's exit status kept for scripts.
 
-use super::commands::{find, parse_server_command, usage_text, CliError};
 use super::exec::execute;
 use super::session::Session;
-use super::words::split_words;
+use crate::zkcli::commands::find;
+use crate::zkcli::words::split_words;
+use crate::zkcli::{parse_server_command, usage_text, CliError};
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;

@@ -1,18 +1,17 @@
 //! `zooscope cli`: a zkCli.sh-style shell over the real wire protocol. Its output follows
-//! zkCli 3.8's line for line (scripts that parse zkCli keep working); see `format` and
-//! `exec`. With a command after the options it runs that command and exits with its status;
-//! otherwise it reads commands from a terminal (line editing, history) or from a script.
+//! zkCli 3.8's line for line (scripts that parse zkCli keep working). The command language
+//! (words, commands, requests, output) is `crate::zkcli`, shared with the browser; this
+//! module adds the connection, the session's watches, and the commands that need them (see
+//! `exec`). With a command after the options it runs that command and exits with its
+//! status; otherwise it reads commands from a terminal (line editing, history) or a script.
 
-mod acl;
-mod commands;
 mod exec;
-mod format;
 mod interpreter;
 mod session;
 mod watches;
-mod words;
 
 use crate::native::client::ConnectOptions;
+use crate::zkcli::usage_text;
 use clap::Args;
 use interpreter::{Flow, Interpreter};
 use rustyline::error::ReadlineError;
@@ -95,7 +94,7 @@ fn parse_invocation(args: &[String]) -> Result<Invocation, String> {
 pub fn run(args: &ShellArgs) -> ExitCode {
     // zkCli has no help option; ours prints the commands rather than opening a shell.
     if matches!(args.args.first().map(String::as_str), Some("-h" | "--help")) {
-        let _ = write!(std::io::stdout(), "{}", commands::usage_text());
+        let _ = write!(std::io::stdout(), "{}", usage_text());
         return ExitCode::SUCCESS;
     }
     let invocation = match parse_invocation(&args.args) {

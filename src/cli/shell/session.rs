@@ -3,7 +3,6 @@
 //! its watches and its auth infos). A dropped connection is resumed on the next command, with
 //! the watches and identities restored, as the Java client does in the background.
 
-use super::format::watcher_block;
 use super::watches::WatchRegistry;
 use crate::data::types::{EventType, KeeperState, Zxid};
 use crate::native::client::{
@@ -11,6 +10,7 @@ use crate::native::client::{
     SessionCredentials,
 };
 use crate::proto::records::Request;
+use crate::zkcli::format::watcher_block;
 use std::io::Write;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -229,7 +229,11 @@ impl Session {
     /// Prints an event without touching the watches (the client-made "watch removed" ones).
     pub fn show(&self, event: &ClientEvent, out: &mut dyn Write) {
         if self.print_watches {
-            let _ = write!(out, "{}", watcher_block(event));
+            let _ = write!(
+                out,
+                "{}",
+                watcher_block(event.state, event.event_type, event.path.as_deref())
+            );
         }
     }
 }

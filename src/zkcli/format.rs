@@ -3,7 +3,6 @@
 //! follows the Java code that prints it (named in each doc comment).
 
 use crate::data::types::{perms, EventType, Id, KeeperState, Stat};
-use crate::native::client::ClientEvent;
 
 /// `StatPrinter.print`: eleven `name = value` lines, zxids and the owner in hex.
 pub fn stat_block(stat: &Stat) -> String {
@@ -70,20 +69,21 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// `WatchedEvent.toString()`, which zkCli prints after `WATCHER::`.
-pub fn event_line(event: &ClientEvent) -> String {
+/// `WatchedEvent.toString()`, which zkCli prints after `WATCHER::`. State changes have no
+/// path, which Java prints as null.
+pub fn event_line(state: KeeperState, event_type: EventType, path: Option<&str>) -> String {
     format!(
         "WatchedEvent state:{} type:{} path:{}",
-        state_name(event.state),
-        event_type_name(event.event_type),
-        event.path.as_deref().unwrap_or("null")
+        state_name(state),
+        event_type_name(event_type),
+        path.unwrap_or("null")
     )
 }
 
 /// What zkCli's watcher prints for an event: each line preceded by an empty one
 /// (`ZooKeeperMain.printMessage`).
-pub fn watcher_block(event: &ClientEvent) -> String {
-    format!("\nWATCHER::\n\n{}\n", event_line(event))
+pub fn watcher_block(state: KeeperState, event_type: EventType, path: Option<&str>) -> String {
+    format!("\nWATCHER::\n\n{}\n", event_line(state, event_type, path))
 }
 
 fn state_name(state: KeeperState) -> &'static str {
@@ -203,22 +203,16 @@ mod tests {
 
     #[test]
     fn events_print_with_java_names_and_null_paths() {
-        let connected = ClientEvent {
-            state: KeeperState::SyncConnected,
-            event_type: EventType::None,
-            path: None,
-        };
         assert_eq!(
-            watcher_block(&connected),
+            watcher_block(KeeperState::SyncConnected, EventType::None, None),
             "\nWATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null\n"
         );
-        let changed = ClientEvent {
-            state: KeeperState::SyncConnected,
-            event_type: EventType::NodeDataChanged,
-            path: Some("/x".into()),
-        };
         assert_eq!(
-            event_line(&changed),
+            event_line(
+                KeeperState::SyncConnected,
+                EventType::NodeDataChanged,
+                Some("/x")
+            ),
             "WatchedEvent state:SyncConnected type:NodeDataChanged path:/x"
         );
     }

@@ -3,7 +3,7 @@
 //! of their `exec`), with zkCli's messages.
 
 use super::acl::parse_acl;
-use super::words::{flag, parse_options, valued, OptionSpec, ParsedWords};
+use super::words::{flag, parse_options, split_words, valued, OptionSpec, ParsedWords};
 use crate::data::types::{Acl, AddWatchMode, CreateMode, WatcherType};
 
 /// A usage error or a failed command: the message zkCli prints and the exit status it
@@ -195,6 +195,37 @@ pub enum ServerCommand {
     Version,
 }
 
+impl ServerCommand {
+    /// The znode the command is about, which zkCli names in its error messages; `None` for
+    /// the commands about the session.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            ServerCommand::Create { path, .. }
+            | ServerCommand::Ls { path, .. }
+            | ServerCommand::Get { path, .. }
+            | ServerCommand::Set { path, .. }
+            | ServerCommand::Stat { path, .. }
+            | ServerCommand::Delete { path, .. }
+            | ServerCommand::DeleteAll { path, .. }
+            | ServerCommand::GetAcl { path, .. }
+            | ServerCommand::SetAcl { path, .. }
+            | ServerCommand::Sync { path }
+            | ServerCommand::AddWatch { path, .. }
+            | ServerCommand::RemoveWatches { path, .. }
+            | ServerCommand::GetEphemerals { path }
+            | ServerCommand::GetAllChildrenNumber { path } => Some(path),
+            ServerCommand::Config { .. } => Some(CONFIG_NODE),
+            ServerCommand::AddAuth { .. }
+            | ServerCommand::WhoAmI
+            | ServerCommand::Close
+            | ServerCommand::Version => None,
+        }
+    }
+}
+
+/// The znode holding the ensemble's dynamic configuration, which `config` reads.
+pub const CONFIG_NODE: &str = "/zookeeper/config";
+
 /// A parsed command (or why it cannot run) and the lines zkCli writes to stderr while
 /// parsing it (deprecation notices, ACL warnings), which come before anything else.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -205,6 +236,17 @@ pub struct Parsed {
 
 /// The largest TTL a znode may have (`EphemeralType.TTL.maxValue()`).
 const MAX_TTL: i64 = 0xff_ffff_ffff;
+
+/// Parses a line typed at a prompt or read from a script into the command it asks the
+/// server for. The notices `parse_server_command` also returns (deprecations, ACL entries
+/// skipped) are dropped; an empty line is zkCli's "No command entered".
+pub fn parse_line(line: &str) -> Result<ServerCommand, CliError> {
+    let words = split_words(line);
+    if words.is_empty() {
+        return Err(CliError::new("No command entered"));
+    }
+    parse_server_command(&words).command
+}
 
 /// Parses the words of a server command (`words[0]` is its name).
 pub fn parse_server_command(words: &[String]) -> Parsed {
@@ -412,11 +454,12 @@ fn parse_words(words: &[String], warnings: &mut Vec<String>) -> Result<ServerCom
             }
             ServerCommand::Version
         }
+        // help, history, redo, printwatches, connect and quit: whoever reads the lines runs
+        // these itself, as `zooscope cli`'s interpreter does before it gets here.
         _ => {
-            return Err(CliError {
-                message: format!("Command not found: {name}"),
-                exit_code: 127,
-            })
+            return Err(CliError::new(format!(
+                "{name} is one of the shell's own commands and sends nothing to the server"
+            )))
         }
     };
     Ok(command)
@@ -572,7 +615,6 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::words::split_words;
     use super::*;
     use crate::data::types::{perms, Id};
 
