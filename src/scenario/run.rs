@@ -212,6 +212,7 @@ impl Runner {
             }
             Action::Client(decl) => {
                 self.check_server(decl.server).map_err(fail)?;
+                self.wait_serving(line, decl.server)?;
                 let timeout_ms = decl
                     .timeout_ms
                     .or(self.scenario.setup.session_timeout_ms)
@@ -227,6 +228,7 @@ impl Runner {
             Action::MoveClient { client, server } => {
                 self.check_server(*server).map_err(fail)?;
                 let timeout_ms = self.client_timeout(client).map_err(fail)?;
+                self.wait_serving(line, *server)?;
                 self.sim.command(Command::MoveClient {
                     client: client.clone(),
                     server: *server,
@@ -495,6 +497,18 @@ impl Runner {
 
     // ---- clients ----
 
+    /// A person starts a client against a server that is up: wait (a little) until the
+    /// server serves clients, or the client would be refused and wander to another one.
+    fn wait_serving(&mut self, line: usize, server: ServerId) -> Result<(), Failure> {
+        let deadline = self.sim.now() + 10_000;
+        self.advance_until(line, deadline, |runner, _| {
+            runner.sim.peer(server).is_some_and(|p| {
+                p.phase() == crate::peer::ZabPhase::Broadcast
+            })
+        })?;
+        Ok(())
+    }
+
     fn wait_connected(&mut self, line: usize, client: &str, timeout_ms: u64) -> Result<(), Failure> {
         let deadline = self.sim.now() + timeout_ms.max(1000);
         let connected = self.advance_until(line, deadline, |runner, _| {
@@ -666,7 +680,7 @@ impl Runner {
                             body: Some(Response::StringList(children)),
                             ..
                         } => {
-                            let mut names = children.children.clone();
+                            let mut names = children.names.clone();
                             names.sort();
                             let mine = wait.node.clone().unwrap_or_default();
                             let position = names.iter().position(|n| *n == mine);
@@ -956,7 +970,7 @@ fn check_expect(
                 Outcome::Reply {
                     body: Some(Response::StringList(c)),
                     ..
-                } => c.children.clone(),
+                } => c.names.clone(),
                 Outcome::Reply {
                     body: Some(Response::Children2(c)),
                     ..
