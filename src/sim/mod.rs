@@ -759,6 +759,7 @@ impl Simulation {
                 if both_ways {
                     self.network.heal(to, from);
                 }
+                self.deliver_unstalled();
             }
             Command::Partition(groups) => {
                 for (i, group) in groups.iter().enumerate() {
@@ -772,7 +773,10 @@ impl Simulation {
                     }
                 }
             }
-            Command::HealAll => self.network.heal_all(),
+            Command::HealAll => {
+                self.network.heal_all();
+                self.deliver_unstalled();
+            }
             Command::AddRule(rule) => self.network.add_rule(rule),
             Command::RemoveRule(rule) => self.network.remove_rules(rule.kind, &rule.filter),
             Command::Release(filter) => {
@@ -1046,12 +1050,37 @@ impl Simulation {
             return;
         }
         if self.network.is_cut(from, to) {
-            // A partition breaks the connection: what was in flight is lost with it.
-            self.lost(from, to, &message, "link cut");
+            // TCP retransmits a ZAB packet until the link heals (or an end gives up);
+            // an election notification is simply lost, and resent later.
+            if matches!(message, PeerMessage::Zab { .. }) {
+                self.network.stall(from, to, message);
+            } else {
+                self.lost(from, to, &message, "link cut");
+            }
             return;
         }
         self.messages_delivered += 1;
         self.feed(to, Input::Receive { from, message });
+    }
+
+    /// Packets that waited for a cut link go on once it heals, after a network delay.
+    fn deliver_unstalled(&mut self) {
+        for stalled in self.network.take_unstalled() {
+            let latency_ms = self
+                .rng
+                .random_range(self.config.latency_min_ms..=self.config.latency_max_ms);
+            let at = self
+                .network
+                .release_time(stalled.from, stalled.to, self.now + latency_ms);
+            self.schedule(
+                at,
+                Event::Deliver {
+                    from: stalled.from,
+                    to: stalled.to,
+                    message: stalled.message,
+                },
+            );
+        }
     }
 
     fn lost(&mut self, from: ServerId, to: ServerId, message: &PeerMessage, why: &str) {

@@ -86,6 +86,9 @@ pub struct Network {
     cut: BTreeSet<(ServerId, ServerId)>,
     rules: Vec<Rule>,
     held: Vec<HeldMessage>,
+    /// ZAB packets sent over a cut link: TCP keeps retransmitting them, so they arrive if
+    /// the link heals before either end gives the connection up.
+    stalled: Vec<HeldMessage>,
     /// The latest delivery time scheduled on each directed link: later messages never
     /// overtake it.
     link_clock: BTreeMap<(ServerId, ServerId), VirtualTime>,
@@ -120,6 +123,21 @@ impl Network {
         self.cut.clear();
     }
 
+    /// Keeps a ZAB packet that met a cut link until the link heals.
+    pub fn stall(&mut self, from: ServerId, to: ServerId, message: PeerMessage) {
+        self.stalled.push(HeldMessage { from, to, message });
+    }
+
+    /// The stalled packets whose links are no longer cut, in the order they were sent.
+    pub fn take_unstalled(&mut self) -> Vec<HeldMessage> {
+        let cut = &self.cut;
+        let (free, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.stalled)
+            .into_iter()
+            .partition(|m| !cut.contains(&(m.from, m.to)));
+        self.stalled = still;
+        free
+    }
+
     pub fn add_rule(&mut self, rule: Rule) {
         self.rules.push(rule);
     }
@@ -149,6 +167,10 @@ impl Network {
         latency_ms: u64,
     ) -> Fate {
         if self.is_cut(from, to) {
+            if matches!(message, PeerMessage::Zab { .. }) {
+                self.stall(from, to, message.clone());
+                return Fate::Held;
+            }
             return Fate::Lost("link cut");
         }
         let mut extra_ms = 0;
