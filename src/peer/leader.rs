@@ -358,6 +358,7 @@ impl QuorumPeer {
         let first = match mode {
             SyncMode::Diff => ZabPacket::Diff {
                 last_zxid: leader_last,
+                committed_zxid: committed_through,
             },
             SyncMode::Trunc => ZabPacket::Trunc { zxid: sync_point },
             SyncMode::Snap => ZabPacket::Snap(Box::new(SnapImage {

@@ -106,8 +106,8 @@ impl QuorumPeer {
             ZabPacket::LeaderInfo { new_epoch } if stage == LearnerStage::Connecting => {
                 self.leader_info(new_epoch)
             }
-            ZabPacket::Diff { .. } if stage == LearnerStage::AwaitingSync => {
-                self.set_learner_stage(LearnerStage::Syncing)
+            ZabPacket::Diff { committed_zxid, .. } if stage == LearnerStage::AwaitingSync => {
+                self.diff(committed_zxid)
             }
             ZabPacket::Trunc { zxid } if stage == LearnerStage::AwaitingSync => self.truncate(zxid),
             ZabPacket::Snap(image) if stage == LearnerStage::AwaitingSync => self.install(*image),
@@ -178,6 +178,34 @@ impl QuorumPeer {
             current_epoch,
             last_zxid,
         });
+    }
+
+    /// DIFF: the whole log is part of the leader's history, committed through
+    /// `committed`. Apply the committed part now (ZooKeeper loads its log when it starts
+    /// following), before the missing transactions that follow.
+    fn diff(&mut self, committed: Zxid) {
+        self.set_learner_stage(LearnerStage::Syncing);
+        let unapplied: Vec<LogEntry> = self
+            .entries_after(self.applied_zxid())
+            .iter()
+            .take_while(|e| e.zxid() <= committed)
+            .cloned()
+            .collect();
+        if let Some(last) = unapplied.last() {
+            self.committed_zxid = self.committed_zxid.max(last.zxid());
+        }
+        for entry in &unapplied {
+            self.apply_entry(entry);
+        }
+        // Its own proposals beyond that still wait for their COMMITs.
+        let pending: Vec<Zxid> = self
+            .entries_after(committed.max(self.applied_zxid()))
+            .iter()
+            .map(LogEntry::zxid)
+            .collect();
+        if let Some(learning) = self.learning.as_mut() {
+            learning.uncommitted.extend(pending);
+        }
     }
 
     /// TRUNC: the log's tail after `zxid` was never committed; drop it and rebuild the tree.

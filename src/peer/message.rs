@@ -76,9 +76,11 @@ pub enum ZabPacket {
         current_epoch: Option<u32>,
         last_zxid: Zxid,
     },
-    /// Leader → learner: the proposals and commits that follow bring you up to date.
+    /// Leader → learner: the proposals and commits that follow bring you up to date; your
+    /// own log is in my history, and committed through `committed_zxid`.
     Diff {
         last_zxid: Zxid,
+        committed_zxid: Zxid,
     },
     /// Leader → learner: drop every logged transaction after this zxid.
     Trunc {
@@ -192,7 +194,7 @@ impl fmt::Display for PeerMessage {
                     Some(epoch) => write!(f, "ACKEPOCH currentEpoch {epoch} last {last_zxid}"),
                     None => write!(f, "ACKEPOCH (already accepted) last {last_zxid}"),
                 },
-                ZabPacket::Diff { last_zxid } => write!(f, "DIFF to {last_zxid}"),
+                ZabPacket::Diff { last_zxid, .. } => write!(f, "DIFF to {last_zxid}"),
                 ZabPacket::Trunc { zxid } => write!(f, "TRUNC to {zxid}"),
                 ZabPacket::Snap(image) => write!(f, "SNAP at {}", image.zxid),
                 ZabPacket::Proposal(entry) => write!(f, "PROPOSAL {}", entry.header.zxid),
