@@ -116,19 +116,31 @@ fn run_scenario(
         printed = runner.sim().trace().len();
         match step {
             Ok(None) => break,
-            Ok(Some(Shown::Say(text))) => {
-                writeln!(out, "> {}
-> {}", text.en, text.zh).map_err(write_error)?
-            }
+            Ok(Some(Shown::Say(text))) => writeln!(
+                out,
+                "> {}
+> {}",
+                text.en, text.zh
+            )
+            .map_err(write_error)?,
             Ok(Some(Shown::Question(q))) => {
-                writeln!(out, "? {}
-? {}", q.ask.en, q.ask.zh).map_err(write_error)?;
+                writeln!(
+                    out,
+                    "? {}
+? {}",
+                    q.ask.en, q.ask.zh
+                )
+                .map_err(write_error)?;
                 for (key, label) in &q.choices {
                     writeln!(out, "  ({key}) {} / {}", label.en, label.zh).map_err(write_error)?;
                 }
-                writeln!(out, "  answer: {}. {}
-  {}", q.answer, q.explain.en, q.explain.zh)
-                    .map_err(write_error)?;
+                writeln!(
+                    out,
+                    "  answer: {}. {}
+  {}",
+                    q.answer, q.explain.en, q.explain.zh
+                )
+                .map_err(write_error)?;
             }
             Ok(Some(Shown::Did(what))) => {
                 writeln!(out, "{} | {what}", runner.sim().now()).map_err(write_error)?

@@ -191,15 +191,14 @@ impl QuorumPeer {
             .take_while(|e| e.zxid() <= committed)
             .cloned()
             .collect();
-        if let Some(last) = unapplied.last() {
-            self.committed_zxid = self.committed_zxid.max(last.zxid());
-        }
+        let own_committed = self.last_logged_zxid().min(committed);
+        self.committed_zxid = self.committed_zxid.max(own_committed);
         for entry in &unapplied {
             self.apply_entry(entry);
         }
         // Its own proposals beyond that still wait for their COMMITs.
         let pending: Vec<Zxid> = self
-            .entries_after(committed.max(self.applied_zxid()))
+            .entries_after(committed)
             .iter()
             .map(LogEntry::zxid)
             .collect();

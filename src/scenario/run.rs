@@ -168,7 +168,8 @@ impl Runner {
             } => {
                 let limit = within_ms.unwrap_or(DEFAULT_WITHIN_MS);
                 let deadline = self.sim.now() + limit;
-                let held = self.advance_until(line, deadline, |runner, _| runner.holds(condition))?;
+                let held =
+                    self.advance_until(line, deadline, |runner, _| runner.holds(condition))?;
                 if !held {
                     return Err(fail(format!(
                         "`{condition}` did not happen within {}",
@@ -194,7 +195,10 @@ impl Runner {
                     action: (**action).clone(),
                 });
                 self.fire_triggers(line)?;
-                Ok(Shown::Did(format!("at {}: {action}", super::ast::format_duration(*at_ms))))
+                Ok(Shown::Did(format!(
+                    "at {}: {action}",
+                    super::ast::format_duration(*at_ms)
+                )))
             }
             Action::When { condition, action } => {
                 self.triggers.push(Trigger {
@@ -483,12 +487,21 @@ impl Runner {
                 return Ok(());
             };
             let trigger = self.triggers.remove(index);
+            // A triggered client step is sent, not waited for.
             match &trigger.action {
                 Action::Command {
                     client, command, ..
                 } => {
-                    // A triggered command is sent, not waited for.
                     self.send_command(trigger.line, client, command)?;
+                }
+                Action::CloseSession(client) => {
+                    self.send_command(trigger.line, client, "close")?;
+                }
+                Action::Lock { client, path, herd } => {
+                    self.start_lock(trigger.line, client, path, *herd)?;
+                }
+                Action::Unlock { client, path } => {
+                    self.start_unlock(trigger.line, client, path)?;
                 }
                 action => self.apply(trigger.line, action)?,
             }
@@ -502,14 +515,20 @@ impl Runner {
     fn wait_serving(&mut self, line: usize, server: ServerId) -> Result<(), Failure> {
         let deadline = self.sim.now() + 10_000;
         self.advance_until(line, deadline, |runner, _| {
-            runner.sim.peer(server).is_some_and(|p| {
-                p.phase() == crate::peer::ZabPhase::Broadcast
-            })
+            runner
+                .sim
+                .peer(server)
+                .is_some_and(|p| p.phase() == crate::peer::ZabPhase::Broadcast)
         })?;
         Ok(())
     }
 
-    fn wait_connected(&mut self, line: usize, client: &str, timeout_ms: u64) -> Result<(), Failure> {
+    fn wait_connected(
+        &mut self,
+        line: usize,
+        client: &str,
+        timeout_ms: u64,
+    ) -> Result<(), Failure> {
         let deadline = self.sim.now() + timeout_ms.max(1000);
         let connected = self.advance_until(line, deadline, |runner, _| {
             runner
@@ -537,9 +556,7 @@ impl Runner {
         let parsed = zkcli::parse_line(command).map_err(|e| fail(e.message))?;
         let request = match zkcli::request_for(&parsed).map_err(|e| fail(e.message))? {
             WireStep::Request(request) => request,
-            WireStep::Auth { scheme, auth } => {
-                zkcli::wire::auth_request(&scheme, auth.as_deref())
-            }
+            WireStep::Auth { scheme, auth } => zkcli::wire::auth_request(&scheme, auth.as_deref()),
         };
         self.sim
             .client_request(client, request)
@@ -577,9 +594,8 @@ impl Runner {
         };
         match expect {
             None => Ok(()),
-            Some(expect) => check_expect(&parsed, &outcome, expect).map_err(|message| {
-                fail(format!("`{client}: {command}`: {message}"))
-            }),
+            Some(expect) => check_expect(&parsed, &outcome, expect)
+                .map_err(|message| fail(format!("`{client}: {command}`: {message}"))),
         }
     }
 
@@ -594,6 +610,35 @@ impl Runner {
     fn lock(&mut self, line: usize, client: &str, path: &str, herd: bool) -> Result<(), Failure> {
         let fail = |message: String| Failure { line, message };
         let timeout_ms = self.client_timeout(client).map_err(fail)?;
+        self.start_lock(line, client, path, herd)?;
+        // The step ends when the client holds the lock or waits behind someone.
+        let key = (client.to_string(), path.to_string());
+        let deadline = self.sim.now() + timeout_ms.max(1000);
+        let settled = self.advance_until(line, deadline, |runner, _| {
+            runner
+                .locks
+                .get(&key)
+                .is_some_and(|w| w.node.is_some() && w.waiting_xid.is_none())
+        })?;
+        if settled {
+            Ok(())
+        } else {
+            Err(fail(format!(
+                "{client} could not queue for the lock on {path}"
+            )))
+        }
+    }
+
+    /// Creates the client's ephemeral sequential child; [`Runner::drive_locks`] does the rest.
+    fn start_lock(
+        &mut self,
+        line: usize,
+        client: &str,
+        path: &str,
+        herd: bool,
+    ) -> Result<(), Failure> {
+        let fail = |message: String| Failure { line, message };
+        self.client_timeout(client).map_err(fail)?;
         let create = Request::Create(CreateRequest {
             path: format!("{}/lock-", path.trim_end_matches('/')),
             data: Some(Vec::new()),
@@ -615,23 +660,33 @@ impl Runner {
                 events_seen,
             },
         );
-        // The step ends when the client holds the lock or waits behind someone.
-        let key = (client.to_string(), path.to_string());
-        let deadline = self.sim.now() + timeout_ms.max(1000);
-        let settled = self.advance_until(line, deadline, |runner, _| {
-            runner
-                .locks
-                .get(&key)
-                .is_some_and(|w| w.node.is_some() && w.waiting_xid.is_none())
-        })?;
-        if settled {
-            Ok(())
-        } else {
-            Err(fail(format!("{client} could not queue for the lock on {path}")))
-        }
+        Ok(())
     }
 
     fn unlock(&mut self, line: usize, client: &str, path: &str) -> Result<(), Failure> {
+        let xid = self.start_unlock(line, client, path)?;
+        let timeout_ms = self
+            .client_timeout(client)
+            .map_err(|message| Failure { line, message })?;
+        let deadline = self.sim.now() + timeout_ms.max(1000);
+        self.advance_until(line, deadline, |runner, _| {
+            runner.outcome(client, xid).is_some()
+        })?;
+        match self.outcome(client, xid) {
+            Some(outcome) if outcome.error() == ErrorCode::Ok => Ok(()),
+            Some(outcome) => Err(Failure {
+                line,
+                message: format!("{client} could not unlock {path}: {}", describe(&outcome)),
+            }),
+            None => Err(Failure {
+                line,
+                message: format!("{client}'s unlock of {path} was not answered in time"),
+            }),
+        }
+    }
+
+    /// Deletes the client's child of the lock; returns the request's xid.
+    fn start_unlock(&mut self, line: usize, client: &str, path: &str) -> Result<i32, Failure> {
         let key = (client.to_string(), path.to_string());
         let Some(node) = self.locks.get(&key).and_then(|w| w.node.clone()) else {
             return Err(Failure {
@@ -641,7 +696,7 @@ impl Runner {
         };
         self.locks.remove(&key);
         let command = format!("delete {}/{node}", path.trim_end_matches('/'));
-        self.command(line, client, &command, Some(&Expect::Ok))
+        self.send_command(line, client, &command)
     }
 
     /// Moves every lock waiter along: reads the answers to its requests, and lists the
@@ -659,7 +714,9 @@ impl Runner {
             let new_events = state.events.len() > wait.events_seen;
             let mut wait = wait;
             wait.events_seen = state.events.len();
-            let answer = wait.waiting_xid.and_then(|xid| state.outcomes.get(&xid).cloned());
+            let answer = wait
+                .waiting_xid
+                .and_then(|xid| state.outcomes.get(&xid).cloned());
             let mut relist = new_events && wait.waiting_xid.is_none() && !wait.holding;
             match answer {
                 None if wait.waiting_xid.is_some() => {}
@@ -790,7 +847,10 @@ impl Runner {
         if client.state == ClientState::Expired {
             return true;
         }
-        let leader = self.sim.established_leader().and_then(|id| self.sim.peer(id));
+        let leader = self
+            .sim
+            .established_leader()
+            .and_then(|id| self.sim.peer(id));
         client.session_id != 0
             && leader.is_some_and(|p| {
                 !p.server()
@@ -806,7 +866,10 @@ impl Runner {
                 if self.holds(condition) {
                     Ok(())
                 } else {
-                    Err(format!("expected `{condition}`, but {}", self.explain(condition)))
+                    Err(format!(
+                        "expected `{condition}`, but {}",
+                        self.explain(condition)
+                    ))
                 }
             }
             Assertion::Has { server, path, data } => {
@@ -905,7 +968,11 @@ fn peer_state(role: Role) -> PeerState {
     }
 }
 
-fn compare(actual: crate::data::types::Zxid, wanted: crate::data::types::Zxid, exactly: bool) -> bool {
+fn compare(
+    actual: crate::data::types::Zxid,
+    wanted: crate::data::types::Zxid,
+    exactly: bool,
+) -> bool {
     if exactly {
         actual == wanted
     } else {
@@ -956,7 +1023,9 @@ fn check_expect(
                 Outcome::Reply {
                     body: Some(Response::Data(d)),
                     ..
-                } => Some(String::from_utf8_lossy(d.data.as_deref().unwrap_or_default()).into_owned()),
+                } => Some(
+                    String::from_utf8_lossy(d.data.as_deref().unwrap_or_default()).into_owned(),
+                ),
                 _ => None,
             };
             match actual {
@@ -983,9 +1052,70 @@ fn check_expect(
             if a == b {
                 Ok(())
             } else {
-                Err(format!("children are [{}], expected [{}]", children.join(", "), expected.join(", ")))
+                Err(format!(
+                    "children are [{}], expected [{}]",
+                    children.join(", "),
+                    expected.join(", ")
+                ))
             }
         }
         _ => Err(format!("answered {}, expected {expect}", describe(outcome))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::library;
+
+    #[test]
+    fn every_shipped_scenario_runs_to_the_end_with_every_expectation_met() {
+        for shipped in library::shipped() {
+            let scenario = shipped.parse().expect("shipped scenarios parse");
+            let mut runner = Runner::new(scenario, None).expect("valid setup");
+            if let Err(failure) = runner.run_to_end() {
+                panic!("scenario {} failed: {failure}", shipped.name);
+            }
+            assert!(runner.sim().violations().is_empty(), "{}", shipped.name);
+        }
+    }
+
+    #[test]
+    fn a_wrong_expectation_stops_the_run_at_its_line() {
+        let text = "title en: t\ntitle zh: t\nservers 3\nseed 7\n\
+                    run until leader elected within 10s\nexpect leader is 1\nsay en: never\nsay zh: never\n";
+        let scenario = crate::scenario::parse("wrong", text).unwrap();
+        let mut runner = Runner::new(scenario, None).unwrap();
+        let failure = runner.run_to_end().unwrap_err();
+        assert_eq!(failure.line, 6);
+        assert!(
+            failure.message.contains("expected `leader is 1`"),
+            "{failure}"
+        );
+        assert!(failure.message.contains("server 3"), "{failure}");
+    }
+
+    #[test]
+    fn a_command_outside_zkclis_grammar_is_a_clear_failure() {
+        let text = "title en: t\ntitle zh: t\nservers 3\n\
+                    run until leader elected within 10s\nclient a on 1\na: frobnicate /x\n";
+        let scenario = crate::scenario::parse("bad", text).unwrap();
+        let failure = Runner::new(scenario, None)
+            .unwrap()
+            .run_to_end()
+            .unwrap_err();
+        assert_eq!(failure.line, 6);
+        assert!(failure.message.contains("frobnicate"), "{failure}");
+    }
+
+    #[test]
+    fn the_same_scenario_and_seed_give_the_same_trace() {
+        let run = || {
+            let scenario = library::find("leader-crash").unwrap().parse().unwrap();
+            let mut runner = Runner::new(scenario, Some(99)).unwrap();
+            let _ = runner.run_to_end();
+            runner.sim().trace_hash()
+        };
+        assert_eq!(run(), run());
     }
 }

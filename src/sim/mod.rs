@@ -202,7 +202,10 @@ pub enum Command {
     DiscardHeld(MessageFilter),
     /// The server's clock runs this far ahead (or behind) of true time. ZooKeeper measures
     /// every timeout relative to its own clock, so only its timestamps change.
-    Skew { server: ServerId, ms: i64 },
+    Skew {
+        server: ServerId,
+        ms: i64,
+    },
     HoldDisk {
         server: ServerId,
         kind: DiskKind,
