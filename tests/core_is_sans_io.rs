@@ -12,6 +12,8 @@ const CORE_PATHS: &[&str] = &[
     "src/peer",
     "src/zkserver",
     "src/sim",
+    "src/scenario",
+    "src/zkcli",
     "src/time.rs",
     "src/zoocfg.rs",
 ];

@@ -49,6 +49,9 @@ pub(super) struct Learning {
     newleader: Option<(Zxid, Zxid)>,
     /// Proposals are ACKed only after NEWLEADER is: the highest ACKed so far.
     acked_through: Option<Zxid>,
+    /// What the synchronization says is committed: only once UPTODATE shows the leader
+    /// established is it known to be (a leader that never gets its quorum commits nothing).
+    sync_committed: Zxid,
 }
 
 impl QuorumPeer {
@@ -72,6 +75,7 @@ impl QuorumPeer {
             uncommitted: VecDeque::new(),
             newleader: None,
             acked_through: None,
+            sync_committed: Zxid::ZERO,
         });
         self.send_learner_info();
     }
@@ -192,7 +196,7 @@ impl QuorumPeer {
             .cloned()
             .collect();
         let own_committed = self.last_logged_zxid().min(committed);
-        self.committed_zxid = self.committed_zxid.max(own_committed);
+        self.learned_committed(own_committed);
         for entry in &unapplied {
             self.apply_entry(entry);
         }
@@ -283,13 +287,14 @@ impl QuorumPeer {
             return;
         }
         learning.uncommitted.pop_front();
+        let zxid_committed = zxid;
         let entry = learning
             .unlogged
             .iter()
             .find(|e| e.zxid() == zxid)
             .or_else(|| self.log.iter().rev().find(|e| e.zxid() == zxid))
             .cloned();
-        self.committed_zxid = self.committed_zxid.max(zxid);
+        self.learned_committed(zxid_committed);
         if let Some(entry) = entry {
             self.apply_entry(&entry);
         }
@@ -316,8 +321,19 @@ impl QuorumPeer {
         } else {
             self.append_and_sync(vec![entry.clone()]);
         }
-        self.committed_zxid = zxid;
+        self.learned_committed(zxid);
         self.apply_entry(&entry);
+    }
+
+    /// The leader says everything through `zxid` is committed: known at once in broadcast,
+    /// and at UPTODATE for what synchronization brought.
+    fn learned_committed(&mut self, zxid: Zxid) {
+        match self.learning.as_mut() {
+            Some(learning) if learning.stage < LearnerStage::Broadcast => {
+                learning.sync_committed = learning.sync_committed.max(zxid);
+            }
+            _ => self.committed_zxid = self.committed_zxid.max(zxid),
+        }
     }
 
     /// NEWLEADER: log the synchronized history durably, then write currentEpoch, then ACK.
@@ -396,6 +412,11 @@ impl QuorumPeer {
 
     fn up_to_date(&mut self) {
         self.set_learner_stage(LearnerStage::Broadcast);
+        let synced = self
+            .learning
+            .as_ref()
+            .map_or(Zxid::ZERO, |l| l.sync_committed);
+        self.committed_zxid = self.committed_zxid.max(synced);
         let state = self.state;
         self.change_state(state, ZabPhase::Broadcast);
         self.zk.start_learning();

@@ -498,8 +498,14 @@ impl QuorumPeer {
     }
 
     fn send_vote(&mut self, to: ServerId) {
-        let (vote, round) = self.election.current_vote();
+        let (mut vote, round) = self.election.current_vote();
         let state = self.state;
+        if state != PeerState::Looking && self.phase == ZabPhase::Broadcast {
+            // Once the epoch is established, everyone in it reports it: servers that decided
+            // in different rounds (with different epochs in their votes) then agree, and a
+            // late server can join them.
+            vote.peer_epoch = self.current_epoch;
+        }
         self.send(
             to,
             PeerMessage::Notification(Notification {
