@@ -59,10 +59,11 @@ pub fn app() -> Html {
             <section class="explainer">
                 <p>
                     { format!(
-                        "{} servers, each sending a HELLO to every peer once per tick ({} ms). \
-                         A server that hears at least {} of the ensemble (itself included) has a quorum: \
-                         enough to elect a leader and commit writes. Crash servers and watch the others notice.",
-                        config.servers, config.tick_ms, quorum
+                        "{} servers start LOOKING and vote for themselves; a better vote (higher epoch, \
+                         then zxid, then myid) wins them over, and {} votes make a leader, who then \
+                         establishes a new epoch with its followers. Crash the leader and watch the others \
+                         elect another (tick {} ms).",
+                        config.servers, quorum, config.tick_ms
                     ) }
                 </p>
             </section>
