@@ -38,6 +38,10 @@ pub struct SimArgs {
     /// The seeds of a swarm run, as A..B (B excluded) or a single seed.
     #[arg(long, value_name = "A..B", default_value = "1..101")]
     seeds: SeedRange,
+    /// Measure the simulator: --servers participants under a steady write load (one client
+    /// per server) for --millis of virtual time; prints delivered messages per second.
+    #[arg(long)]
+    bench: bool,
     /// Run a scenario: a file, or the name of a shipped one (see docs/scenarios.md).
     /// --seed, if given, replaces the file's seed.
     #[arg(long, value_name = "FILE|NAME")]
@@ -227,6 +231,37 @@ enum Fault {
 pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), String> {
     if args.swarm {
         return run_swarm(args.seeds, args.quiet, out);
+    }
+    if args.bench {
+        let started = std::time::Instant::now();
+        let sim = crate::sim::swarm::write_load(args.servers, args.seed.unwrap_or(1), args.millis);
+        let seconds = started.elapsed().as_secs_f64();
+        let messages = sim.messages_delivered();
+        let written: usize = sim
+            .clients()
+            .map(|c| {
+                c.outcomes
+                    .values()
+                    .filter(|o| o.error().code() == 0)
+                    .count()
+            })
+            .sum();
+        writeln!(
+            out,
+            "{} servers, {} ms virtual: {} steps, {} messages delivered, {} writes acknowledged, {} trace events in {:.3} s: {:.0} messages/s, {:.0} steps/s\ntrace hash {:016x}",
+            args.servers,
+            args.millis,
+            sim.steps_taken(),
+            messages,
+            written,
+            sim.trace().len(),
+            seconds,
+            messages as f64 / seconds,
+            sim.steps_taken() as f64 / seconds,
+            sim.trace_hash()
+        )
+        .map_err(|e| e.to_string())?;
+        return Ok(());
     }
     if let Some(scenario) = &args.scenario {
         return run_scenario(scenario, args.seed, args.quiet, out);

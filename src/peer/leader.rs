@@ -555,7 +555,14 @@ impl QuorumPeer {
                 .collect();
             self.committed_zxid = zxid;
             self.trace(TraceKind::Committed { zxid });
-            let entry = self.log.iter().find(|e| e.zxid() == zxid).cloned();
+            let entry = if learners.iter().any(|(_, _, observer)| *observer) {
+                self.log
+                    .binary_search_by_key(&zxid, LogEntry::zxid)
+                    .ok()
+                    .map(|i| self.log[i].clone())
+            } else {
+                None
+            };
             for (id, link, observer) in learners {
                 let packet = match (&entry, observer) {
                     (_, false) => ZabPacket::Commit { zxid },

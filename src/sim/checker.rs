@@ -60,6 +60,8 @@ pub struct Checker {
     checked_through: BTreeMap<ServerId, Zxid>,
     /// Per (leader, epoch): the committed zxid up to which its history was checked.
     leader_checked: BTreeMap<(ServerId, u32), Zxid>,
+    /// Per server: the applied zxid at which its ephemerals were last checked.
+    ephemerals_checked: BTreeMap<ServerId, Zxid>,
     /// Per server: the highest durable epochs seen on its disk.
     durable_epochs: BTreeMap<ServerId, (u32, u32)>,
     violations: Vec<Violation>,
@@ -105,12 +107,16 @@ impl Checker {
         if let Some(peer) = peer_of(server) {
             self.check_leader(server, peer, &mut found);
             self.check_committed(server, peer, &mut found);
-            if peer.phase() == ZabPhase::Broadcast {
+            // Ephemerals change only when transactions are applied.
+            let applied = peer.applied_zxid();
+            let fresh = self.ephemerals_checked.insert(server, applied) != Some(applied);
+            if peer.phase() == ZabPhase::Broadcast && fresh {
                 self.check_ephemerals(server, peer, &mut found);
-                if peer.state() == PeerState::Following {
-                    if let Some(leader) = peer.leader().and_then(&peer_of) {
-                        self.check_follower_prefix(server, peer, leader, &mut found);
-                    }
+            }
+            let following = peer.state() == PeerState::Following;
+            if peer.phase() == ZabPhase::Broadcast && following {
+                if let Some(leader) = peer.leader().and_then(&peer_of) {
+                    self.check_follower_prefix(server, peer, leader, &mut found);
                 }
             }
         }

@@ -271,7 +271,13 @@ impl Simulation {
             request,
         };
         let at = self.now + self.client_latency();
-        self.schedule(at, Event::ToServer { server, input });
+        self.schedule(
+            at,
+            Event::ToServer {
+                server,
+                input: Box::new(input),
+            },
+        );
     }
 
     fn client_latency(&mut self) -> u64 {
@@ -303,7 +309,13 @@ impl Simulation {
             request,
         };
         let at = now + self.client_latency();
-        self.schedule(at, Event::ToServer { server, input });
+        self.schedule(
+            at,
+            Event::ToServer {
+                server,
+                input: Box::new(input),
+            },
+        );
         self.schedule(
             now + ping_ms,
             Event::ClientTick {
@@ -327,7 +339,7 @@ impl Simulation {
             at,
             Event::ToServer {
                 server,
-                input: zkserver::Input::ConnectionLost { conn },
+                input: Box::new(zkserver::Input::ConnectionLost { conn }),
             },
         );
     }
@@ -428,7 +440,7 @@ impl Simulation {
                 self.schedule(
                     at,
                     Event::ToClient {
-                        output: zkserver::Output::Close { conn },
+                        output: Box::new(zkserver::Output::Close { conn }),
                     },
                 );
             }
@@ -440,7 +452,12 @@ impl Simulation {
     /// Routes a server's answer back towards its client.
     pub(super) fn route_to_client(&mut self, output: zkserver::Output) {
         let at = self.now + self.client_latency();
-        self.schedule(at, Event::ToClient { output });
+        self.schedule(
+            at,
+            Event::ToClient {
+                output: Box::new(output),
+            },
+        );
     }
 
     /// A server's answer reaches its client.

@@ -287,11 +287,12 @@ enum Event {
     /// Something from a client connection reaches a server.
     ToServer {
         server: ServerId,
-        input: crate::zkserver::Input,
+        /// Boxed: client traffic is large and rare next to the peers' own messages.
+        input: Box<crate::zkserver::Input>,
     },
     /// A server's answer reaches a client.
     ToClient {
-        output: crate::zkserver::Output,
+        output: Box<crate::zkserver::Output>,
     },
     ClientTick {
         client: String,
@@ -417,6 +418,8 @@ pub struct Simulation {
     next_conn: crate::zkserver::ConnId,
     trace: Vec<TraceEvent>,
     trace_hasher: FnvHasher,
+    /// Reused for the bytes each trace event is hashed from.
+    hash_buffer: Vec<u8>,
     messages_delivered: u64,
     steps_taken: u64,
     /// Commands given so far, with the number of steps taken before each and the time.
@@ -439,6 +442,7 @@ impl Simulation {
             checker: Checker::new(config.participants()),
             trace: Vec::new(),
             trace_hasher: FnvHasher::default(),
+            hash_buffer: Vec::new(),
             messages_delivered: 0,
             steps_taken: 0,
             commands: Vec::new(),
@@ -515,8 +519,8 @@ impl Simulation {
         &self.trace
     }
 
-    /// A fingerprint of the whole trace so far (FNV-1a over its text lines): equal hashes
-    /// mean the runs were identical, on any platform.
+    /// A fingerprint of the whole trace so far (FNV-1a over each event's postcard encoding):
+    /// equal hashes mean the runs were identical, on any platform.
     pub fn trace_hash(&self) -> u64 {
         self.trace_hasher.finish()
     }
@@ -1005,8 +1009,8 @@ impl Simulation {
                     self.feed(server, Input::PeerConnectionLost { peer });
                 }
             }
-            Event::ToServer { server, input } => self.deliver_to_server(server, input),
-            Event::ToClient { output } => self.deliver_to_client(output),
+            Event::ToServer { server, input } => self.deliver_to_server(server, *input),
+            Event::ToClient { output } => self.deliver_to_client(*output),
             Event::ClientTick { client, attempt } => self.client_tick(&client, attempt),
             Event::ClientReconnect { client, attempt } => self.client_reconnect(&client, attempt),
         }
@@ -1269,8 +1273,13 @@ impl Simulation {
     }
 
     fn record(&mut self, event: TraceEvent) {
-        self.trace_hasher.write(event.to_string().as_bytes());
-        self.trace_hasher.write(b"\n");
+        // Hash the event's postcard bytes: compact, and the same on every platform (lengths
+        // and sizes are varints), without formatting text for every event.
+        self.hash_buffer.clear();
+        if let Ok(bytes) = postcard::to_extend(&event, std::mem::take(&mut self.hash_buffer)) {
+            self.trace_hasher.write(&bytes);
+            self.hash_buffer = bytes;
+        }
         self.trace.push(event);
     }
 }

@@ -288,3 +288,54 @@ fn summary(sim: &Simulation, seed: u64, faults: usize, failure: Option<String>) 
         trace_hash: sim.trace_hash(),
     }
 }
+
+/// A steady write load for measuring the simulator itself: `servers` participants, one
+/// client per server writing back to back (a new request as soon as the last is answered),
+/// for `virtual_ms` of simulated time, no faults.
+pub fn write_load(servers: u64, seed: u64, virtual_ms: u64) -> Simulation {
+    let config = SimConfig {
+        servers,
+        seed,
+        tick_ms: 2000,
+        latency_min_ms: 1,
+        latency_max_ms: 5,
+        disk_min_ms: 1,
+        disk_max_ms: 2,
+        ..SimConfig::default()
+    };
+    let mut sim = Simulation::new(config).expect("a valid load configuration");
+    let ids = sim.server_ids();
+    for &server in &ids {
+        sim.command(Command::AddClient {
+            name: format!("w{server}"),
+            server,
+            timeout_ms: 10_000,
+        });
+    }
+    let names: Vec<String> = ids.iter().map(|id| format!("w{id}")).collect();
+    let mut in_flight: Vec<Option<i32>> = vec![None; names.len()];
+    let mut written = 0u64;
+    let deadline = VirtualTime::from_millis(virtual_ms);
+    while sim.next_event_at().is_some_and(|at| at <= deadline) {
+        sim.step();
+        for (slot, name) in in_flight.iter_mut().zip(&names) {
+            let answered = slot.is_none_or(|xid| {
+                sim.client(name)
+                    .is_some_and(|c| c.outcomes.contains_key(&xid))
+            });
+            let connected = sim
+                .client(name)
+                .is_some_and(|c| c.state == super::clients::ClientState::Connected);
+            if answered && connected {
+                let request = Request::SetData(SetDataRequest {
+                    path: "/".to_string(),
+                    data: Some(written.to_be_bytes().to_vec()),
+                    version: -1,
+                });
+                written += 1;
+                *slot = sim.client_request(name, request);
+            }
+        }
+    }
+    sim
+}
