@@ -420,3 +420,59 @@ fn a_few_swarm_seeds_find_nothing_broken() {
         );
     }
 }
+
+#[test]
+fn manual_mode_lists_what_can_happen_and_takes_the_chosen_event_first() {
+    let mut sim = ensemble(3, 37);
+    sim.run_until(VirtualTime::from_millis(10));
+    let pending = sim.pending_events();
+    assert!(!pending.is_empty());
+    // Take the last thing on the list before everything else.
+    let chosen = pending.last().unwrap().clone();
+    let steps = sim.steps_taken();
+    sim.command(Command::TakeEvent(chosen.key));
+    assert_eq!(sim.steps_taken(), steps + 1);
+    assert!(!sim.pending_events().iter().any(|e| e.key == chosen.key));
+}
+
+#[test]
+fn manual_mode_drops_a_message_in_flight_and_says_so() {
+    let mut sim = ensemble(3, 41);
+    let message = loop {
+        sim.step();
+        if let Some(event) = sim.pending_events().into_iter().find(|e| e.droppable) {
+            break event;
+        }
+    };
+    sim.command(Command::DropInFlight(message.key));
+    assert!(!sim.pending_events().iter().any(|e| e.key == message.key));
+    assert!(matches!(
+        &sim.trace().last().unwrap().kind,
+        TraceKind::MessageLost { why, .. } if why == "dropped by hand"
+    ));
+    elected(&mut sim);
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn a_paused_server_hears_nothing_until_it_resumes_then_catches_up() {
+    let mut sim = ensemble(3, 43);
+    let leader = elected(&mut sim);
+    let follower = if leader == 1 { 2 } else { 1 };
+    add_client(&mut sim, "alice", leader);
+    sim.command(Command::Pause(follower));
+    assert_eq!(
+        request(
+            &mut sim,
+            "alice",
+            create("/during-pause", "x", CreateMode::Persistent)
+        )
+        .error(),
+        ErrorCode::Ok
+    );
+    assert!(!sim.peer(follower).unwrap().tree().exists("/during-pause"));
+    sim.command(Command::Resume(follower));
+    run_for(&mut sim, 20_000);
+    assert!(sim.peer(follower).unwrap().tree().exists("/during-pause"));
+    assert_no_violations(&sim);
+}
