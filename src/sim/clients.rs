@@ -90,6 +90,8 @@ pub struct SimClient {
     /// Waiting to be sent once connected, in order.
     pub(super) queued: Vec<(i32, Request)>,
     pub outcomes: BTreeMap<i32, Outcome>,
+    /// Replies in the order they arrived: (xid, the zxid in the reply header).
+    pub replies: Vec<(i32, Zxid)>,
     pub events: Vec<SeenEvent>,
     /// The last zxid it has seen: it never connects to a server that is behind it.
     pub last_zxid: Zxid,
@@ -115,6 +117,7 @@ impl SimClient {
             pending: BTreeMap::new(),
             queued: Vec::new(),
             outcomes: BTreeMap::new(),
+            replies: Vec::new(),
             events: Vec::new(),
             last_zxid: Zxid::ZERO,
             last_heard: VirtualTime::ZERO,
@@ -157,6 +160,28 @@ impl SimClient {
         }
         self.pending.clear();
         self.queued.clear();
+    }
+
+    /// What ZooKeeper promises one session, checked on its recorded history: replies come
+    /// in the order the requests were sent (FIFO), and the zxids they carry never go back,
+    /// across reconnections to other servers too. The first broken promise, if any.
+    pub fn history_problem(&self) -> Option<String> {
+        for pair in self.replies.windows(2) {
+            let ((xid_a, zxid_a), (xid_b, zxid_b)) = (pair[0], pair[1]);
+            if xid_b < xid_a {
+                return Some(format!(
+                    "client {}: reply to request {xid_b} came after the reply to {xid_a}",
+                    self.name
+                ));
+            }
+            if zxid_b < zxid_a {
+                return Some(format!(
+                    "client {}: saw zxid {zxid_b} after {zxid_a} (request {xid_b} after {xid_a})",
+                    self.name
+                ));
+            }
+        }
+        None
     }
 
     /// The interval between pings: a third of the session timeout.
@@ -270,7 +295,7 @@ impl Simulation {
             header,
             request,
         };
-        let at = self.now + self.client_latency();
+        let at = self.connection_time(conn, true);
         self.schedule(
             at,
             Event::ToServer {
@@ -278,6 +303,19 @@ impl Simulation {
                 input: Box::new(input),
             },
         );
+    }
+
+    /// When a message on a client connection arrives: after a network delay, and never
+    /// before the one sent before it the same way (a TCP connection keeps its order).
+    fn connection_time(&mut self, conn: ConnId, to_server: bool) -> VirtualTime {
+        let wanted = self.now + self.client_latency();
+        let clock = self
+            .connection_clocks
+            .entry((conn, to_server))
+            .or_insert(VirtualTime::ZERO);
+        let at = wanted.max(*clock);
+        *clock = at;
+        at
     }
 
     fn client_latency(&mut self) -> u64 {
@@ -308,7 +346,7 @@ impl Simulation {
             client: IpAddr::V4(Ipv4Addr::new(10, 0, 0, index.saturating_add(1))),
             request,
         };
-        let at = now + self.client_latency();
+        let at = self.connection_time(conn, true);
         self.schedule(
             at,
             Event::ToServer {
@@ -334,7 +372,7 @@ impl Simulation {
             return;
         };
         client.fail_pending();
-        let at = self.now + self.client_latency();
+        let at = self.connection_time(conn, true);
         self.schedule(
             at,
             Event::ToServer {
@@ -436,7 +474,7 @@ impl Simulation {
             };
             if let Some(conn) = conn {
                 // Connection refused (or reset): the client hears of it.
-                let at = self.now + self.client_latency();
+                let at = self.connection_time(conn, false);
                 self.schedule(
                     at,
                     Event::ToClient {
@@ -451,7 +489,13 @@ impl Simulation {
 
     /// Routes a server's answer back towards its client.
     pub(super) fn route_to_client(&mut self, output: zkserver::Output) {
-        let at = self.now + self.client_latency();
+        let at = match &output {
+            zkserver::Output::Connected { conn, .. }
+            | zkserver::Output::Reply { conn, .. }
+            | zkserver::Output::Notify { conn, .. }
+            | zkserver::Output::Close { conn } => self.connection_time(*conn, false),
+            _ => self.now + self.client_latency(),
+        };
         self.schedule(
             at,
             Event::ToClient {
@@ -528,6 +572,7 @@ impl Simulation {
                         describe_request(&r)
                     })
                     .unwrap_or_else(|| "request".to_string());
+                client.replies.push((header.xid, header.zxid));
                 client.outcomes.insert(
                     header.xid,
                     Outcome::Reply {

@@ -416,6 +416,8 @@ pub struct Simulation {
     /// Client connection -> (client name, server).
     conns: BTreeMap<crate::zkserver::ConnId, (String, ServerId)>,
     next_conn: crate::zkserver::ConnId,
+    /// The latest arrival scheduled on each client connection, each way (true: to the server).
+    connection_clocks: BTreeMap<(crate::zkserver::ConnId, bool), VirtualTime>,
     trace: Vec<TraceEvent>,
     trace_hasher: FnvHasher,
     /// Reused for the bytes each trace event is hashed from.
@@ -439,6 +441,7 @@ impl Simulation {
             clients: BTreeMap::new(),
             conns: BTreeMap::new(),
             next_conn: 1,
+            connection_clocks: BTreeMap::new(),
             checker: Checker::new(config.participants()),
             trace: Vec::new(),
             trace_hasher: FnvHasher::default(),

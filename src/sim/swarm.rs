@@ -121,7 +121,9 @@ pub fn run_seed(seed: u64) -> (SwarmRun, Simulation) {
     calm(&mut sim, &ids);
     let deadline = sim.now() + CALM_MS;
     let recovered = sim.run_until_condition(deadline, |s| all_serving(s, &ids));
-    let failure = first_violation(&sim).or_else(|| {
+    let failure = first_violation(&sim)
+        .or_else(|| sim.clients().find_map(|c| c.history_problem()))
+        .or_else(|| {
         (!recovered).then(|| {
             format!(
                 "liveness: no established leader with every server synchronized {} s after the faults stopped",
