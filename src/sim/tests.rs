@@ -476,3 +476,14 @@ fn a_paused_server_hears_nothing_until_it_resumes_then_catches_up() {
     assert!(sim.peer(follower).unwrap().tree().exists("/during-pause"));
     assert_no_violations(&sim);
 }
+
+#[test]
+fn a_session_history_with_replies_out_of_order_or_zxids_going_back_is_reported() {
+    let mut client = super::clients::SimClient::new("c".to_string(), 1, 6000);
+    client.replies = vec![(1, Zxid::new(1, 1)), (2, Zxid::new(1, 3))];
+    assert_eq!(client.history_problem(), None);
+    client.replies.push((4, Zxid::new(1, 2)));
+    assert!(client.history_problem().unwrap().contains("saw zxid 1:2 after 1:3"));
+    client.replies = vec![(2, Zxid::new(1, 1)), (1, Zxid::new(1, 2))];
+    assert!(client.history_problem().unwrap().contains("reply to request 1 came after"));
+}
