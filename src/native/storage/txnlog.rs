@@ -12,6 +12,8 @@ use super::{files_by_zxid, name_for_zxid, sync_dir};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::Duration;
 
 const MAGIC: &[u8; 4] = b"ZSLG";
 const VERSION: u32 = 1;
@@ -341,10 +343,31 @@ pub fn purge_logs_before(dir: &Path, zxid: i64) -> io::Result<usize> {
         .unwrap_or(0);
     let mut removed = 0;
     for (_, path) in &files[..keep_from] {
-        fs::remove_file(path)?;
+        remove_gradually(path)?;
         removed += 1;
     }
     Ok(removed)
+}
+
+/// Purged files shrink by this much at a time, with this pause after each step.
+const SHRINK_STEP: u64 = 4 * 1024 * 1024;
+const SHRINK_PAUSE: Duration = Duration::from_millis(2);
+
+/// Deletes a log file without stalling the live log's group commits. Deleting a file frees
+/// its cached pages and blocks in one go: for a 100 MiB log file that was 40 ms of kernel
+/// time, during which the fdatasyncs of the live log took up to 20 ms (the write bench's
+/// p99.9). Cutting the file down a few MiB at a time, with a pause after each cut, spreads
+/// that work out (purging runs on the snapshot thread, where a slower purge costs nothing).
+fn remove_gradually(path: &Path) -> io::Result<()> {
+    let file = OpenOptions::new().write(true).open(path)?;
+    let mut len = file.metadata()?.len();
+    while len > SHRINK_STEP {
+        len -= SHRINK_STEP;
+        file.set_len(len)?;
+        thread::sleep(SHRINK_PAUSE);
+    }
+    drop(file);
+    fs::remove_file(path)
 }
 
 /// Reads a whole file into memory (used by the log printer).
