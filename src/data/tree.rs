@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
+use std::sync::Arc;
 
 /// Data up to this many bytes is stored inside the node's record; larger data in a side map.
 pub const INLINE_DATA_MAX: usize = 128;
@@ -233,9 +234,13 @@ const PAGE_SLACK: usize = 128;
 /// that sequential inserts leave half empty. A page splits so that the new record ends the
 /// left page (or, appended at a page's end, starts a page of its own), which keeps pages full
 /// under sequential inserts, the common case (sequential znodes, numbered names).
+///
+/// Pages and their keys are shared (`Arc`), so cloning a store copies only the index, not
+/// the records: a snapshot clones the tree and serializes the clone on another thread, and a
+/// page changed meanwhile is copied first (copy on write), leaving the clone's page as it was.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct RecordStore {
-    pages: BTreeMap<Box<[u8]>, Vec<u8>>,
+    pages: BTreeMap<Arc<[u8]>, Arc<Vec<u8>>>,
 }
 
 /// The entries of a page: (offset, entry length, record). Stops at a malformed entry.
@@ -277,7 +282,7 @@ fn encode_entry(record: &[u8]) -> Vec<u8> {
 
 impl RecordStore {
     /// The key of the page that holds (or would hold) `key`.
-    fn page_key_for(&self, key: &[u8]) -> Option<Box<[u8]>> {
+    fn page_key_for(&self, key: &[u8]) -> Option<Arc<[u8]>> {
         self.pages
             .range::<[u8], _>((Bound::Unbounded, Bound::Included(key)))
             .next_back()
@@ -308,7 +313,7 @@ impl RecordStore {
             self.put_page(entry);
             return;
         };
-        let mut page = self.pages.remove(&page_key).unwrap_or_default();
+        let mut page = self.take_page(&page_key).unwrap_or_default();
         let (mut at, mut replaced) = (page.len(), 0);
         for (offset, len, existing) in entries(&page) {
             match existing.key().cmp(key) {
@@ -371,7 +376,7 @@ impl RecordStore {
             .next_back()?
             .0
             .clone();
-        let mut page = self.pages.remove(&page_key)?;
+        let mut page = self.take_page(&page_key)?;
         let found = entries(&page)
             .find(|(_, _, record)| record.key() == key)
             .map(|(offset, len, record)| (offset, len, record.0.to_vec()));
@@ -398,13 +403,18 @@ impl RecordStore {
         Some(record)
     }
 
+    /// Removes a page to change it: the page itself if nothing else shares it, else a copy.
+    fn take_page(&mut self, page_key: &[u8]) -> Option<Vec<u8>> {
+        self.pages.remove(page_key).map(Arc::unwrap_or_clone)
+    }
+
     /// Files a page under the key of its first record; an empty page is dropped.
     fn put_page(&mut self, page: Vec<u8>) {
         let Some((_, _, first)) = entries(&page).next() else {
             return;
         };
-        let key: Box<[u8]> = first.key().into();
-        self.pages.insert(key, page);
+        let key: Arc<[u8]> = first.key().into();
+        self.pages.insert(key, Arc::new(page));
     }
 
     /// Records from the first whose key is at least `key`, in key order.
@@ -658,8 +668,9 @@ enum Undo {
     },
 }
 
-/// A znode's data as the tree moves it around: `None` is null data.
-type Data = Option<Box<[u8]>>;
+/// A znode's data as the tree moves it around: `None` is null data. Shared, so that large
+/// data is not copied when the tree is cloned for a snapshot.
+type Data = Option<Arc<[u8]>>;
 
 /// The length of a znode's data as ZooKeeper counts it (null counts as 0).
 fn data_len(data: Option<&[u8]>) -> usize {
@@ -670,7 +681,7 @@ fn data_len(data: Option<&[u8]>) -> usize {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DataTree {
     nodes: RecordStore,
-    large_data: BTreeMap<String, Box<[u8]>>,
+    large_data: BTreeMap<Arc<str>, Arc<[u8]>>,
     acls: AclCache,
     ephemerals: BTreeMap<SessionId, SessionEphemerals>,
     containers: BTreeSet<String>,
@@ -740,7 +751,7 @@ impl DataTree {
                 acl,
                 ..Meta::default()
             };
-            tree.set_node(path, Some((meta, Some(Box::default()))), &mut None);
+            tree.set_node(path, Some((meta, Some(Arc::default()))), &mut None);
         }
         tree.acls.collect();
         tree
@@ -1028,7 +1039,7 @@ impl DataTree {
                 Some(data) => {
                     self.nodes
                         .insert(&Record::encode(path, &meta, Stored::OutOfLine));
-                    self.large_data.insert(path.to_string(), data);
+                    self.large_data.insert(path.into(), data);
                 }
             }
         }
@@ -2240,6 +2251,41 @@ mod tests {
         assert_eq!(zk.tree.acl_cache_size(), 2);
     }
 
+    /// What a snapshot relies on: a clone shares pages and data with the original, and
+    /// changing the original afterwards (which copies what it changes) leaves the clone as
+    /// it was at the moment it was taken.
+    #[test]
+    fn a_clone_keeps_its_moment_while_the_original_changes() {
+        let mut zk = Leader::new();
+        let big = vec![0xab; INLINE_DATA_MAX + 1];
+        zk.create("/big", &big);
+        for i in 0..200 {
+            zk.create(&format!("/n{i:03}"), b"small");
+        }
+        let listing = |tree: &DataTree| -> Vec<(String, Option<Vec<u8>>, Stat)> {
+            tree.iter()
+                .map(|node| {
+                    (
+                        node.path.to_string(),
+                        node.data.map(<[u8]>::to_vec),
+                        node.stat,
+                    )
+                })
+                .collect()
+        };
+        let snapshot = zk.tree.clone();
+        let before = listing(&zk.tree);
+        assert_eq!(listing(&snapshot), before);
+        zk.set_data("/big", &[0xcd; 300]);
+        zk.create("/n050x", b"new");
+        zk.delete("/n100");
+        assert_ne!(listing(&zk.tree), before);
+        assert_eq!(listing(&snapshot), before, "the clone did not move");
+        assert_eq!(snapshot.node("/big").unwrap().data, Some(&big[..]));
+        assert_eq!(zk.tree.node("/big").unwrap().data, Some(&[0xcd; 300][..]));
+        assert!(snapshot.exists("/n100") && !zk.tree.exists("/n100"));
+    }
+
     #[test]
     fn large_data_survives_parent_updates_and_size_is_tracked() {
         let mut zk = Leader::new();
@@ -2596,7 +2642,7 @@ mod tests {
             for name in 0..20_000u16 {
                 store.insert(&record(name, 10));
             }
-            let bytes: usize = store.pages.values().map(Vec::len).sum();
+            let bytes: usize = store.pages.values().map(|page| page.len()).sum();
             assert!(
                 bytes / store.pages.len() > PAGE_MAX * 9 / 10,
                 "{} pages for {bytes} bytes",

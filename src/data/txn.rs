@@ -46,6 +46,7 @@ pub enum Txn {
         path: String,
         /// `None` for null data (the client sent a buffer of length -1), which the znode
         /// keeps: getData answers null, not an empty buffer.
+        #[serde(with = "serde_bytes")]
         data: Option<Vec<u8>>,
         acl: Vec<Acl>,
         /// 0 for a persistent znode, the owning session for an ephemeral one, or the
@@ -60,6 +61,7 @@ pub enum Txn {
     SetData {
         path: String,
         /// `None` for null data, as in [`Txn::Create`].
+        #[serde(with = "serde_bytes")]
         data: Option<Vec<u8>>,
         version: i32,
     },
@@ -287,6 +289,75 @@ mod tests {
             code: ErrorCode::NoNode
         }
         .is_write());
+    }
+
+    /// Logs written before znode data was serialized as bytes must still read back: postcard
+    /// writes a byte buffer exactly as it wrote the same bytes as a sequence of u8.
+    #[test]
+    fn data_serialized_as_bytes_encodes_as_the_old_byte_sequence() {
+        /// `Txn` as it was serialized before, up to SetData (same variants, same order).
+        #[derive(Serialize)]
+        #[allow(dead_code)]
+        enum ElementWise {
+            CreateSession {
+                timeout_ms: i32,
+            },
+            CloseSession {
+                paths_to_delete: Vec<String>,
+            },
+            Create {
+                path: String,
+                data: Option<Vec<u8>>,
+                acl: Vec<Acl>,
+                ephemeral_owner: i64,
+                parent_cversion: i32,
+            },
+            Delete {
+                path: String,
+            },
+            SetData {
+                path: String,
+                data: Option<Vec<u8>>,
+                version: i32,
+            },
+        }
+        for data in [Some((0..=255).collect::<Vec<u8>>()), Some(Vec::new()), None] {
+            let now = Txn::SetData {
+                path: "/p".to_string(),
+                data: data.clone(),
+                version: 7,
+            };
+            let before = ElementWise::SetData {
+                path: "/p".to_string(),
+                data: data.clone(),
+                version: 7,
+            };
+            assert_eq!(
+                postcard::to_allocvec(&now).unwrap(),
+                postcard::to_allocvec(&before).unwrap()
+            );
+            let now = Txn::create(
+                "/c",
+                data.clone(),
+                Acl::open_unsafe(),
+                EphemeralType::Container,
+                2,
+            );
+            let before = ElementWise::Create {
+                path: "/c".to_string(),
+                data: data.clone(),
+                acl: Acl::open_unsafe(),
+                ephemeral_owner: CONTAINER_EPHEMERAL_OWNER,
+                parent_cversion: 2,
+            };
+            assert_eq!(
+                postcard::to_allocvec(&now).unwrap(),
+                postcard::to_allocvec(&before).unwrap()
+            );
+            let decoded: Txn =
+                postcard::from_bytes(&postcard::to_allocvec(&before).unwrap()).unwrap();
+            assert_eq!(decoded, now);
+        }
     }
 
     #[test]

@@ -262,13 +262,18 @@ impl FrameDecoder {
 /// A payload with its length prefix, ready to send.
 pub fn encode_frame(payload: &[u8]) -> Vec<u8> {
     let mut frame = Vec::with_capacity(LENGTH_PREFIX + payload.len());
-    frame.extend_from_slice(
+    append_frame(&mut frame, payload);
+    frame
+}
+
+/// Appends a payload with its length prefix to `out`, which may already hold frames.
+pub fn append_frame(out: &mut Vec<u8>, payload: &[u8]) {
+    out.extend_from_slice(
         &i32::try_from(payload.len())
             .unwrap_or(i32::MAX)
             .to_be_bytes(),
     );
-    frame.extend_from_slice(payload);
-    frame
+    out.extend_from_slice(payload);
 }
 
 #[cfg(test)]
@@ -288,6 +293,9 @@ mod tests {
     fn encode_frame_prefixes_the_big_endian_length() {
         assert_eq!(encode_frame(b"abc"), [0, 0, 0, 3, b'a', b'b', b'c']);
         assert_eq!(encode_frame(b""), [0, 0, 0, 0]);
+        let mut several = encode_frame(b"x");
+        append_frame(&mut several, b"yz");
+        assert_eq!(several, [0, 0, 0, 1, b'x', 0, 0, 0, 2, b'y', b'z']);
     }
 
     #[test]

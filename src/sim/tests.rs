@@ -483,7 +483,13 @@ fn a_session_history_with_replies_out_of_order_or_zxids_going_back_is_reported()
     client.replies = vec![(1, Zxid::new(1, 1)), (2, Zxid::new(1, 3))];
     assert_eq!(client.history_problem(), None);
     client.replies.push((4, Zxid::new(1, 2)));
-    assert!(client.history_problem().unwrap().contains("saw zxid 1:2 after 1:3"));
+    assert!(client
+        .history_problem()
+        .unwrap()
+        .contains("saw zxid 1:2 after 1:3"));
     client.replies = vec![(2, Zxid::new(1, 1)), (1, Zxid::new(1, 2))];
-    assert!(client.history_problem().unwrap().contains("reply to request 1 came after"));
+    assert!(client
+        .history_problem()
+        .unwrap()
+        .contains("reply to request 1 came after"));
 }

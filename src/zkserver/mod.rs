@@ -47,6 +47,7 @@ use pending::PendingChanges;
 use prep::Prep;
 use session::{password_matches, session_password, SessionTracker, TimeoutBounds, PASSWORD_LEN};
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 /// A client connection, numbered by whoever owns the sockets (or the simulated clients).
 pub type ConnId = u64;
@@ -190,10 +191,11 @@ pub enum Output {
         conn: ConnId,
     },
     /// Make this transaction durable, then report it with [`Input::Persisted`]. Transactions
-    /// come in zxid order and may be made durable together (group commit).
+    /// come in zxid order and may be made durable together (group commit). The server keeps
+    /// the same transaction (shared, not copied) until it is durable, then applies it.
     Persist {
         header: TxnHeader,
-        txn: Txn,
+        txn: Arc<Txn>,
     },
     /// Deliver [`Input::Tick`] at this time (replaces any earlier request).
     WakeAt(VirtualTime),
@@ -237,7 +239,7 @@ enum Queued {
         arrived: VirtualTime,
         origin: Origin,
         header: TxnHeader,
-        txn: Txn,
+        txn: Arc<Txn>,
         /// For a multi: the opcode each op ran as, which shapes its result.
         multi_ops: Vec<OpCode>,
     },
@@ -934,15 +936,16 @@ impl ZkServer {
     }
 
     fn enqueue_txn(&mut self, origin: Origin, header: TxnHeader, txn: Txn, multi_ops: Vec<OpCode>) {
-        let (header_out, txn_out) = (header.clone(), txn.clone());
+        let txn = Arc::new(txn);
         self.outputs.push_back(match self.role {
+            // A proposal travels to the followers (the ensemble's own path, owned copy).
             Role::Leader => Output::Propose {
-                header: header_out,
-                txn: txn_out,
+                header: header.clone(),
+                txn: Txn::clone(&txn),
             },
             _ => Output::Persist {
-                header: header_out,
-                txn: txn_out,
+                header: header.clone(),
+                txn: Arc::clone(&txn),
             },
         });
         self.queue.push_back(Queued::Txn {
@@ -1027,11 +1030,7 @@ impl ZkServer {
         self.pending.applied_through(header.zxid);
         self.txns_since_snapshot += 1;
         for event in &outcome.events {
-            let acl = match event.event_type {
-                EventType::NodeDeleted => deleted_acls.get(&event.path).cloned(),
-                _ => self.tree.node(&event.path).map(|node| node.acl.to_vec()),
-            };
-            self.notify(event, acl.as_deref());
+            self.notify(event, deleted_acls.get(&event.path).map(Vec::as_slice));
         }
         let session = header.session_id;
         if let Txn::CreateSession { timeout_ms } = txn {
@@ -1097,13 +1096,22 @@ impl ZkServer {
     }
 
     /// Sends a watch event to every session whose watch it fires and that may read the node
-    /// (`acl`, the node's or for a deletion its last): ZooKeeper 3.8 as Debian ships it, with
-    /// the fix for CVE-2024-23944, hides events from sessions without READ, though their
-    /// one-shot watches are still used up.
-    fn notify(&mut self, event: &crate::data::types::WatchedEvent, acl: Option<&[Acl]>) {
-        let (providers, connections, owners) =
-            (&self.providers, &self.connections, &self.session_owner);
+    /// (its ACL, or for a deletion `deleted_acl`, its last): ZooKeeper 3.8 as Debian ships it,
+    /// with the fix for CVE-2024-23944, hides events from sessions without READ, though their
+    /// one-shot watches are still used up. The ACL is looked up only if a watch fires.
+    fn notify(&mut self, event: &crate::data::types::WatchedEvent, deleted_acl: Option<&[Acl]>) {
+        let (providers, connections, owners, tree) = (
+            &self.providers,
+            &self.connections,
+            &self.session_owner,
+            &self.tree,
+        );
+        let mut node_acl = None;
         let may_read = |session: SessionId| {
+            let acl = match event.event_type {
+                EventType::NodeDeleted => deleted_acl,
+                _ => *node_acl.get_or_insert_with(|| tree.node(&event.path).map(|node| node.acl)),
+            };
             let (Some(acl), Some(connection)) =
                 (acl, owners.get(&session).and_then(|c| connections.get(c)))
             else {

@@ -5,7 +5,7 @@
 
 use crate::data::tree::DataTree;
 use crate::data::types::{Acl, SessionId, Zxid};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// What preparing a request needs to know about one znode.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +32,9 @@ struct ChangeRecord {
 #[derive(Clone, Debug, Default)]
 pub struct PendingChanges {
     by_path: BTreeMap<String, ChangeRecord>,
+    /// Every change recorded, as (zxid, path), in the order recorded, which is zxid order:
+    /// forgetting applied changes walks this from the front instead of the whole overlay.
+    by_zxid: VecDeque<(Zxid, String)>,
 }
 
 impl PendingChanges {
@@ -56,11 +59,27 @@ impl PendingChanges {
     pub fn record(&mut self, zxid: Zxid, path: &str, state: Option<NodeState>) {
         self.by_path
             .insert(path.to_string(), ChangeRecord { zxid, state });
+        self.by_zxid.push_back((zxid, path.to_string()));
     }
 
-    /// Forgets changes that the tree now holds (everything up to and including `zxid`).
+    /// Forgets changes that the tree now holds (everything up to and including `zxid`). A
+    /// path changed again by a later, still outstanding transaction keeps that change.
     pub fn applied_through(&mut self, zxid: Zxid) {
-        self.by_path.retain(|_, record| record.zxid > zxid);
+        while let Some((recorded, _)) = self.by_zxid.front() {
+            if *recorded > zxid {
+                break;
+            }
+            let Some((_, path)) = self.by_zxid.pop_front() else {
+                break;
+            };
+            if self
+                .by_path
+                .get(&path)
+                .is_some_and(|record| record.zxid <= zxid)
+            {
+                self.by_path.remove(&path);
+            }
+        }
     }
 
     /// Paths an outstanding change creates as ephemerals of `session`, and paths it deletes:
@@ -80,6 +99,12 @@ impl PendingChanges {
 
     pub fn is_empty(&self) -> bool {
         self.by_path.is_empty()
+    }
+
+    /// How many recorded changes are still remembered (for tests: nothing leaks).
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.by_zxid.len()
     }
 }
 
@@ -123,6 +148,35 @@ mod tests {
         assert_eq!(pending.lookup(&tree, "/b"), Some(state(3)));
         pending.applied_through(Zxid(7));
         assert!(pending.is_empty());
+        assert_eq!(pending.remembered(), 0);
+    }
+
+    #[test]
+    fn a_path_changed_again_keeps_its_newer_change_until_that_one_is_applied() {
+        let tree = DataTree::new();
+        let mut pending = PendingChanges::default();
+        pending.record(Zxid(5), "/a", Some(state(1)));
+        pending.record(Zxid(6), "/b", Some(state(0)));
+        pending.record(Zxid(7), "/a", Some(state(2)));
+        pending.applied_through(Zxid(6));
+        assert_eq!(pending.lookup(&tree, "/a"), Some(state(2)));
+        assert!(pending.lookup(&tree, "/b").is_none());
+        assert_eq!(pending.remembered(), 1);
+        pending.applied_through(Zxid(7));
+        assert!(pending.is_empty());
+        assert_eq!(pending.remembered(), 0);
+    }
+
+    #[test]
+    fn changes_of_one_multi_share_a_zxid_and_go_together() {
+        let tree = DataTree::new();
+        let mut pending = PendingChanges::default();
+        pending.record(Zxid(3), "/x", Some(state(0)));
+        pending.record(Zxid(3), "/y", None);
+        pending.record(Zxid(4), "/z", Some(state(0)));
+        pending.applied_through(Zxid(3));
+        assert!(pending.lookup(&tree, "/x").is_none() && pending.lookup(&tree, "/y").is_none());
+        assert_eq!(pending.lookup(&tree, "/z"), Some(state(0)));
     }
 
     #[test]

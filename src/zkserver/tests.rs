@@ -48,7 +48,7 @@ impl Harness {
             while let Some(output) = self.server.poll_output() {
                 if let Output::Persist { header, txn } = &output {
                     newest_logged = Some(header.zxid);
-                    self.logged.push((header.clone(), txn.clone()));
+                    self.logged.push((header.clone(), Txn::clone(txn)));
                 }
                 outputs.push(output);
             }
@@ -207,7 +207,7 @@ fn new_session_is_answered_after_its_create_session_txn_is_durable() {
         panic!("the session's creation is logged first: {outputs:?}");
     };
     assert_eq!(header.zxid, Zxid(1));
-    assert_eq!(*txn, Txn::CreateSession { timeout_ms: 10_000 });
+    assert_eq!(**txn, Txn::CreateSession { timeout_ms: 10_000 });
     let outputs = harness.input(Input::Persisted { through: Zxid(1) });
     let response = connected(&outputs).expect("answered once durable");
     assert_eq!(response.timeout_ms, 10_000);

@@ -13,8 +13,8 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 /// What the server task sends a connection.
 pub enum Outgoing {
-    /// One length-prefixed frame.
-    Frame(Vec<u8>),
+    /// One or more length-prefixed frames, back to back.
+    Frames(Vec<u8>),
     /// Raw text (a four-letter word's answer), after which the connection closes.
     TextThenClose(String),
     Close,
@@ -24,14 +24,14 @@ pub async fn serve(
     stream: TcpStream,
     conn: ConnId,
     peer: SocketAddr,
-    events: UnboundedSender<Event>,
+    server: UnboundedSender<Event>,
     max_frame_len: usize,
     handshake_timeout: std::time::Duration,
 ) {
     let _ = stream.set_nodelay(true);
     let (mut reader, writer) = stream.into_split();
     let (outgoing, outbox) = unbounded_channel();
-    if events
+    if server
         .send(Event::Accepted {
             conn,
             peer,
@@ -49,7 +49,7 @@ pub async fn serve(
     // A connection that has not completed its handshake by then is dropped, as ZooKeeper
     // drops "sessionless" connections, so half-sent frames cannot hold sockets forever.
     let handshake_deadline = tokio::time::Instant::now() + handshake_timeout;
-    'reading: loop {
+    loop {
         let deadline = if handshaken {
             tokio::time::Instant::now() + std::time::Duration::from_secs(86_400 * 365)
         } else {
@@ -69,11 +69,17 @@ pub async fn serve(
             Ok(read) => read,
         };
         decoder.push(&buffer[..read]);
+        // Everything this read completed goes to the server task in one message.
+        let mut events = Vec::new();
+        let mut stop = false;
         loop {
             let frame = match decoder.next_frame() {
                 Ok(Some(frame)) => frame,
                 Ok(None) => break,
-                Err(_) => break 'reading,
+                Err(_) => {
+                    stop = true;
+                    break;
+                }
             };
             let event = match frame {
                 Frame::FourLetterWord(word) => Event::FourLetter {
@@ -85,7 +91,10 @@ pub async fn serve(
                         handshaken = true;
                         Event::Connect { conn, request }
                     }
-                    Err(_) => break 'reading,
+                    Err(_) => {
+                        stop = true;
+                        break;
+                    }
                 },
                 Frame::Message(payload) => match decode_request(&payload) {
                     Ok((header, request)) => Event::Request {
@@ -93,16 +102,29 @@ pub async fn serve(
                         header,
                         request,
                     },
-                    Err(_) => break 'reading,
+                    Err(_) => {
+                        stop = true;
+                        break;
+                    }
                 },
             };
-            let four_letter = matches!(event, Event::FourLetter { .. });
-            if events.send(event).is_err() || four_letter {
-                break 'reading;
+            // A four-letter word is a connection's only message.
+            stop = matches!(event, Event::FourLetter { .. });
+            events.push(event);
+            if stop {
+                break;
             }
         }
+        let delivered = match events.len() {
+            0 => true,
+            1 => server.send(events.remove(0)).is_ok(),
+            _ => server.send(Event::Several(events)).is_ok(),
+        };
+        if !delivered || stop {
+            break;
+        }
     }
-    let _ = events.send(Event::Lost { conn });
+    let _ = server.send(Event::Lost { conn });
     if !writer_done {
         let _ = writer_task.await;
     }
@@ -118,7 +140,7 @@ async fn write_loop(
         // Write everything already queued, then flush once.
         while let Some(item) = next {
             match item {
-                Outgoing::Frame(bytes) => {
+                Outgoing::Frames(bytes) => {
                     if writer.write_all(&bytes).await.is_err() {
                         return;
                     }

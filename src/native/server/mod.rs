@@ -10,7 +10,8 @@ pub mod connection;
 pub mod persistence;
 pub mod recovery;
 
-use crate::proto::frame::encode_frame;
+use crate::data::txn::{Txn, TxnHeader};
+use crate::proto::frame::append_frame;
 use crate::proto::jute::Record;
 use crate::proto::records::{
     encode_notification, encode_reply, ConnectRequest, Request, RequestHeader,
@@ -25,6 +26,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -52,8 +54,14 @@ pub enum Event {
     Lost {
         conn: ConnId,
     },
+    /// Several events from one read of one connection, in the order they came.
+    Several(Vec<Event>),
     Log(persistence::Report),
 }
+
+/// At most this many events are handled before the replies and log jobs they produced are
+/// sent on: a busy inbox must not hold answers back indefinitely.
+const EVENTS_PER_ROUND: usize = 256;
 
 /// Where a server keeps its files, under zoo.cfg's dataDir and dataLogDir.
 pub fn storage_dirs(cfg: &ZooCfg) -> (PathBuf, PathBuf) {
@@ -202,6 +210,8 @@ pub async fn run(cfg: ZooCfg) -> Result<(), String> {
         cfg,
         started_ms,
         wake_at: None,
+        unsent: BTreeMap::new(),
+        unlogged: Vec::new(),
     };
     // On a worker thread, not the thread that blocks on this future: the connections' tasks
     // run on the workers, and every handoff to or from a thread outside the pool costs a
@@ -219,6 +229,12 @@ struct ServerTask {
     cfg: ZooCfg,
     started_ms: u64,
     wake_at: Option<VirtualTime>,
+    /// Frames produced for each connection by the events of this round, not yet handed to
+    /// its writer: one message per connection per round, not one per reply.
+    unsent: BTreeMap<ConnId, Vec<u8>>,
+    /// Transactions produced by the events of this round, not yet handed to the log thread:
+    /// one job per round, not one per transaction.
+    unlogged: Vec<(TxnHeader, Arc<Txn>)>,
 }
 
 impl ServerTask {
@@ -232,8 +248,9 @@ impl ServerTask {
                 event = inbox.recv() => {
                     let Some(event) = event else { return Ok(()) };
                     self.on_event(event)?;
-                    // Handle everything already waiting before sleeping again.
-                    while let Ok(event) = inbox.try_recv() {
+                    // Handle what is already waiting too, then send the results on together.
+                    for _ in 1..EVENTS_PER_ROUND {
+                        let Ok(event) = inbox.try_recv() else { break };
                         self.on_event(event)?;
                     }
                 }
@@ -242,11 +259,20 @@ impl ServerTask {
                     self.feed(Input::Tick);
                 }
             }
+            self.send_unlogged();
+            self.send_unsent();
             if self.server.snapshot_due() {
-                let payload =
-                    recovery::encode_snapshot(self.server.tree(), &self.server.session_table());
-                let zxid = self.server.tree().last_processed_zxid().0;
-                let _ = self.jobs.send(persistence::Job::Snapshot { zxid, payload });
+                // The clone shares the tree's pages and data (they are copied only when
+                // changed), so taking it is quick; the snapshot thread serializes it.
+                let state = recovery::SnapshotState {
+                    tree: self.server.tree().clone(),
+                    sessions: self.server.session_table(),
+                };
+                let zxid = state.tree.last_processed_zxid().0;
+                let _ = self.jobs.send(persistence::Job::Snapshot {
+                    zxid,
+                    state: Box::new(state),
+                });
                 self.server.snapshot_taken();
             }
         }
@@ -299,14 +325,17 @@ impl ServerTask {
                 } else {
                     format!("{word} is not executed because it is not in the whitelist.\n")
                 };
-                if let Some((_, writer)) = self.connections.get(&conn) {
-                    let _ = writer.send(Outgoing::TextThenClose(text));
-                }
+                self.send_last(conn, Outgoing::TextThenClose(text));
             }
             Event::Lost { conn } => {
                 self.facts.client_addresses.remove(&conn);
                 if self.connections.remove(&conn).is_some() {
                     self.feed(Input::ConnectionLost { conn });
+                }
+            }
+            Event::Several(events) => {
+                for event in events {
+                    self.on_event(event)?;
                 }
             }
             Event::Log(persistence::Report::Durable(through)) => {
@@ -325,22 +354,16 @@ impl ServerTask {
         while let Some(output) = self.server.poll_output() {
             match output {
                 Output::Connected { conn, response } => {
-                    self.send(conn, encode_frame(&response.to_bytes()));
+                    self.queue_frame(conn, &response.to_bytes());
                 }
                 Output::Reply { conn, header, body } => {
-                    self.send(conn, encode_frame(&encode_reply(&header, body.as_ref())));
+                    self.queue_frame(conn, &encode_reply(&header, body.as_ref()));
                 }
                 Output::Notify { conn, event } => {
-                    self.send(conn, encode_frame(&encode_notification(&event)));
+                    self.queue_frame(conn, &encode_notification(&event));
                 }
-                Output::Close { conn } => {
-                    if let Some((_, writer)) = self.connections.get(&conn) {
-                        let _ = writer.send(Outgoing::Close);
-                    }
-                }
-                Output::Persist { header, txn } => {
-                    let _ = self.jobs.send(persistence::Job::Append { header, txn });
-                }
+                Output::Close { conn } => self.send_last(conn, Outgoing::Close),
+                Output::Persist { header, txn } => self.unlogged.push((header, txn)),
                 Output::WakeAt(at) => self.wake_at = Some(at),
                 // A standalone server is never given an ensemble role.
                 Output::Propose { .. } | Output::Forward(_) => {}
@@ -348,9 +371,38 @@ impl ServerTask {
         }
     }
 
-    fn send(&self, conn: ConnId, frame: Vec<u8>) {
+    /// Adds a frame to what `conn` is sent at the end of this round.
+    fn queue_frame(&mut self, conn: ConnId, payload: &[u8]) {
+        if self.connections.contains_key(&conn) {
+            append_frame(self.unsent.entry(conn).or_default(), payload);
+        }
+    }
+
+    /// Sends `conn` its queued frames, then `last`, which ends the connection.
+    fn send_last(&mut self, conn: ConnId, last: Outgoing) {
+        let queued = self.unsent.remove(&conn);
         if let Some((_, writer)) = self.connections.get(&conn) {
-            let _ = writer.send(Outgoing::Frame(frame));
+            if let Some(frames) = queued {
+                let _ = writer.send(Outgoing::Frames(frames));
+            }
+            let _ = writer.send(last);
+        }
+    }
+
+    /// Hands every connection the frames this round produced for it.
+    fn send_unsent(&mut self) {
+        for (conn, frames) in std::mem::take(&mut self.unsent) {
+            if let Some((_, writer)) = self.connections.get(&conn) {
+                let _ = writer.send(Outgoing::Frames(frames));
+            }
+        }
+    }
+
+    /// Hands the log thread the transactions this round produced, in zxid order.
+    fn send_unlogged(&mut self) {
+        if !self.unlogged.is_empty() {
+            let txns = std::mem::take(&mut self.unlogged);
+            let _ = self.jobs.send(persistence::Job::Append(txns));
         }
     }
 }

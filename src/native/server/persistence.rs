@@ -1,18 +1,27 @@
-//! The persistence thread: appends transactions to the log and fsyncs them in groups (all
-//! that arrived while the previous fsync ran), then reports the highest durable zxid; writes
-//! snapshots, rolls the log and purges old files. A blocking thread, because fsync blocks.
+//! The persistence threads. The log thread appends transactions to the log and fsyncs them
+//! in groups (all that arrived while the previous fsync ran), then reports the highest durable
+//! zxid; at a snapshot it rolls the log to a new file. The snapshot thread serializes and
+//! writes snapshots and purges the files they make unnecessary. Blocking threads, because
+//! fsync blocks.
 
-use super::recovery::encode_txn;
+use super::recovery::{encode_snapshot, encode_txn_into, SnapshotState};
 use crate::data::txn::{Txn, TxnHeader};
 use crate::data::types::Zxid;
 use crate::native::storage::{snapshot, txnlog};
 use std::path::PathBuf;
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::thread;
 
 pub enum Job {
-    Append { header: TxnHeader, txn: Txn },
-    Snapshot { zxid: i64, payload: Vec<u8> },
+    /// Transactions to log, in zxid order.
+    Append(Vec<(TxnHeader, Arc<Txn>)>),
+    /// The state as of `zxid` (its tree shares pages with the live one), to serialize and
+    /// write on the snapshot thread.
+    Snapshot {
+        zxid: i64,
+        state: Box<SnapshotState>,
+    },
 }
 
 /// What the thread reports back.
@@ -39,7 +48,7 @@ pub fn start(
     let mut log = txnlog::TxnLog::open(&settings.log_dir, settings.force_sync)?;
     let report = std::sync::Arc::new(report);
     let (jobs, inbox) = mpsc::channel::<Job>();
-    let (snapshots, snapshot_inbox) = mpsc::channel::<(i64, Vec<u8>)>();
+    let (snapshots, snapshot_inbox) = mpsc::channel::<(i64, Box<SnapshotState>)>();
     let snapshot_report = report.clone();
     let snapshot_settings = Settings {
         snapshot_dir: settings.snapshot_dir.clone(),
@@ -50,7 +59,10 @@ pub fn start(
     thread::Builder::new()
         .name("zooscope-snapshot".to_string())
         .spawn(move || {
-            for (zxid, payload) in snapshot_inbox {
+            for (zxid, state) in snapshot_inbox {
+                let payload = encode_snapshot(&state.tree, &state.sessions);
+                // Dropping the clone now lets the live tree change its pages in place again.
+                drop(state);
                 if let Err(error) = write_and_purge(&snapshot_settings, zxid, &payload) {
                     snapshot_report(Report::Failed(error.to_string()));
                     return;
@@ -60,11 +72,13 @@ pub fn start(
     thread::Builder::new()
         .name("zooscope-log".to_string())
         .spawn(move || {
+            // One buffer for every record's encoding, reused.
+            let mut scratch = Vec::new();
             while let Ok(first) = inbox.recv() {
                 // Group commit: take everything already waiting, then one fsync for all of it.
                 let mut batch = vec![first];
                 batch.extend(inbox.try_iter());
-                if let Err(error) = run_batch(&mut log, batch, &*report, &snapshots) {
+                if let Err(error) = run_batch(&mut log, batch, &mut scratch, &*report, &snapshots) {
                     report(Report::Failed(error.to_string()));
                     return;
                 }
@@ -76,22 +90,26 @@ pub fn start(
 fn run_batch(
     log: &mut txnlog::TxnLog,
     batch: Vec<Job>,
+    scratch: &mut Vec<u8>,
     report: &dyn Fn(Report),
-    snapshots: &mpsc::Sender<(i64, Vec<u8>)>,
+    snapshots: &mpsc::Sender<(i64, Box<SnapshotState>)>,
 ) -> std::io::Result<()> {
     let mut newest = None;
     for job in batch {
         match job {
-            Job::Append { header, txn } => {
-                log.append(header.zxid.0, &encode_txn(&header, &txn))?;
-                newest = Some(header.zxid);
+            Job::Append(txns) => {
+                for (header, txn) in txns {
+                    encode_txn_into(&header, &txn, scratch);
+                    log.append(header.zxid.0, scratch)?;
+                    newest = Some(header.zxid);
+                }
             }
-            Job::Snapshot { zxid, payload } => {
+            Job::Snapshot { zxid, state } => {
                 // Later transactions go to a new file, so the files before it can be purged
                 // whole once the snapshot is durable.
                 log.roll()?;
                 snapshots
-                    .send((zxid, payload))
+                    .send((zxid, state))
                     .map_err(|_| std::io::Error::other("the snapshot thread has stopped"))?;
             }
         }

@@ -27,12 +27,22 @@ pub struct LoggedTxn {
 }
 
 pub fn encode_txn(header: &TxnHeader, txn: &Txn) -> Vec<u8> {
+    let mut payload = Vec::new();
+    encode_txn_into(header, txn, &mut payload);
+    payload
+}
+
+/// [`encode_txn`] into `payload`, replacing what it held and reusing its allocation.
+pub fn encode_txn_into(header: &TxnHeader, txn: &Txn, payload: &mut Vec<u8>) {
     #[derive(Serialize)]
     struct Borrowed<'a> {
         header: &'a TxnHeader,
         txn: &'a Txn,
     }
-    postcard::to_allocvec(&Borrowed { header, txn }).unwrap_or_default()
+    payload.clear();
+    let buffer = std::mem::take(payload);
+    // Serializing into memory cannot fail.
+    *payload = postcard::to_extend(&Borrowed { header, txn }, buffer).unwrap_or_default();
 }
 
 pub fn decode_txn(payload: &[u8]) -> io::Result<LoggedTxn> {
@@ -187,5 +197,23 @@ mod tests {
             assert_eq!((decoded.header, decoded.txn), (h.clone(), t));
         }
         assert!(decode_txn(&[0xff, 0xff]).is_err());
+    }
+
+    #[test]
+    fn encoding_into_a_used_buffer_replaces_its_contents() {
+        let h = header(9, 3, OpCode::SetData);
+        let long = Txn::SetData {
+            path: "/long".to_string(),
+            data: Some(vec![7; 4096]),
+            version: 1,
+        };
+        let short = Txn::Delete {
+            path: "/s".to_string(),
+        };
+        let mut buffer = Vec::new();
+        encode_txn_into(&h, &long, &mut buffer);
+        encode_txn_into(&h, &short, &mut buffer);
+        assert_eq!(buffer, encode_txn(&h, &short));
+        assert_eq!(decode_txn(&buffer).unwrap().txn, short);
     }
 }
