@@ -154,6 +154,14 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// How this record's key compares with `key` (a path and its NUL), the same as
+    /// `self.key().cmp(key)` without first finding where this record's key ends: the first
+    /// byte where the two keys differ lies within the first `key.len()` bytes of the record
+    /// (a path holds no NUL), and if there is none, the keys are equal.
+    fn cmp_key(self, key: &[u8]) -> Ordering {
+        self.0[..self.0.len().min(key.len())].cmp(key)
+    }
+
     fn path(self) -> &'a str {
         let key = self.key();
         let path = key.strip_suffix(&[0]).unwrap_or(key);
@@ -273,6 +281,19 @@ fn entries(page: &[u8]) -> Entries<'_> {
     Entries { page, pos: 0 }
 }
 
+/// Where `key` belongs in `page`: the offset of the first entry whose key is not below it,
+/// and that entry's length if its key is `key` (else 0).
+fn position(page: &[u8], key: &[u8]) -> (usize, usize) {
+    for (offset, len, existing) in entries(page) {
+        match existing.cmp_key(key) {
+            Ordering::Less => {}
+            Ordering::Equal => return (offset, len),
+            Ordering::Greater => return (offset, 0),
+        }
+    }
+    (page.len(), 0)
+}
+
 fn encode_entry(record: &[u8]) -> Vec<u8> {
     let mut entry = Vec::with_capacity(record.len() + 2);
     put_varint(&mut entry, record.len() as u64);
@@ -296,7 +317,7 @@ impl RecordStore {
             .range::<[u8], _>((Bound::Unbounded, Bound::Included(key)))
             .next_back()?;
         for (_, _, record) in entries(page) {
-            match record.key().cmp(key) {
+            match record.cmp_key(key) {
                 Ordering::Less => {}
                 Ordering::Equal => return Some(record),
                 Ordering::Greater => return None,
@@ -305,28 +326,36 @@ impl RecordStore {
         None
     }
 
+    /// The page whose first key is the greatest at or below `key`, to change in place (a
+    /// copy of it if a clone of the store shares it).
+    fn page_at_or_below(&mut self, key: &[u8]) -> Option<&mut Vec<u8>> {
+        self.pages
+            .range_mut::<[u8], _>((Bound::Unbounded, Bound::Included(key)))
+            .next_back()
+            .map(|(_, page)| Arc::make_mut(page))
+    }
+
     /// Inserts a record, replacing the one with the same key if there is one.
     fn insert(&mut self, record: &[u8]) {
         let key = Record(record).key();
         let entry = encode_entry(record);
+        // Most inserts (and every replacement) change one page, which stays under the limit
+        // and keeps its first key: that page is changed where it is. The key of a page never
+        // exceeds `key` here, so the record lands after the page's first record or replaces it.
+        if let Some(page) = self.page_at_or_below(key) {
+            let (at, replaced) = position(page, key);
+            if page.len() - replaced + entry.len() <= PAGE_MAX {
+                splice_entry(page, at, replaced, &entry);
+                return;
+            }
+        }
         let Some(page_key) = self.page_key_for(key) else {
             self.put_page(entry);
             return;
         };
         let mut page = self.take_page(&page_key).unwrap_or_default();
-        let (mut at, mut replaced) = (page.len(), 0);
-        for (offset, len, existing) in entries(&page) {
-            match existing.key().cmp(key) {
-                Ordering::Less => continue,
-                Ordering::Equal => (at, replaced) = (offset, len),
-                Ordering::Greater => at = offset,
-            }
-            break;
-        }
-        if page.capacity() < page.len() + entry.len() {
-            page.reserve_exact(entry.len() + PAGE_SLACK);
-        }
-        page.splice(at..at + replaced, entry.iter().copied());
+        let (at, replaced) = position(&page, key);
+        splice_entry(&mut page, at, replaced, &entry);
         if page.len() > PAGE_MAX {
             let end = at + entry.len();
             let split = if end == page.len() {
@@ -370,20 +399,25 @@ impl RecordStore {
 
     /// Removes and returns the record with `key`.
     fn remove(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        let page_key = self
+        let (page_key, page) = self
             .pages
             .range::<[u8], _>((Bound::Unbounded, Bound::Included(key)))
-            .next_back()?
-            .0
-            .clone();
-        let mut page = self.take_page(&page_key)?;
-        let found = entries(&page)
-            .find(|(_, _, record)| record.key() == key)
-            .map(|(offset, len, record)| (offset, len, record.0.to_vec()));
-        let Some((offset, len, record)) = found else {
-            self.put_page(page);
+            .next_back()?;
+        let (offset, len) = position(page, key);
+        if len == 0 {
             return None;
-        };
+        }
+        let (_, _, found) = entries(&page[offset..]).next()?;
+        let record = found.0.to_vec();
+        // A page that keeps its first record and stays a quarter full is changed where it is.
+        if offset > 0 && page.len() - len >= PAGE_MAX / 4 {
+            let page = self.page_at_or_below(key)?;
+            page.drain(offset..offset + len);
+            shrink_if_slack(page);
+            return Some(record);
+        }
+        let page_key = page_key.clone();
+        let mut page = self.take_page(&page_key)?;
         page.drain(offset..offset + len);
         if page.len() < PAGE_MAX / 4 {
             let next = self
@@ -396,9 +430,7 @@ impl RecordStore {
                 page.extend_from_slice(&next);
             }
         }
-        if page.capacity() > page.len() + 2 * PAGE_SLACK {
-            page.shrink_to(page.len() + PAGE_SLACK);
-        }
+        shrink_if_slack(&mut page);
         self.put_page(page);
         Some(record)
     }
@@ -435,6 +467,21 @@ impl RecordStore {
             .values()
             .flat_map(|page| entries(page).map(|(_, _, record)| record))
     }
+}
+
+/// Gives back a page's memory beyond some slack after it shrank.
+fn shrink_if_slack(page: &mut Vec<u8>) {
+    if page.capacity() > page.len() + 2 * PAGE_SLACK {
+        page.shrink_to(page.len() + PAGE_SLACK);
+    }
+}
+
+/// Replaces `replaced` bytes of `page` at `at` with `entry`, growing the page with some slack.
+fn splice_entry(page: &mut Vec<u8>, at: usize, replaced: usize, entry: &[u8]) {
+    if page.capacity() < page.len() + entry.len() {
+        page.reserve_exact(entry.len() + PAGE_SLACK);
+    }
+    page.splice(at..at + replaced, entry.iter().copied());
 }
 
 /// Distinct ACL lists, each stored once with a count of the znodes using it.
@@ -1003,15 +1050,34 @@ impl DataTree {
     /// Puts (or with `None` removes) a whole znode, keeping every index in step: count, data
     /// size, ACL references, and the ephemeral, container and TTL sets.
     fn set_node(&mut self, path: &str, new: Option<(Meta, Data)>, undo: &mut Option<Vec<Undo>>) {
-        let old = self.nodes.remove(&probe(path)).map(|record| {
-            let (meta, stored) = Record(&record).decode();
-            let data: Data = match stored {
-                Stored::Null => None,
-                Stored::Inline(data) => Some(data.into()),
-                Stored::OutOfLine => Some(self.large_data.remove(path).unwrap_or_default()),
-            };
-            (meta, data)
-        });
+        let key = probe(path);
+        let old_out_of_line;
+        let old = if new.is_some() {
+            // The old record stays where it is: inserting the new one replaces it.
+            let old = self.nodes.get(&key).map(|record| record.decode());
+            old_out_of_line = matches!(old, Some((_, Stored::OutOfLine)));
+            old.map(|(meta, stored)| {
+                let data: Data = match stored {
+                    Stored::Null => None,
+                    Stored::Inline(data) => Some(data.into()),
+                    Stored::OutOfLine => {
+                        Some(self.large_data.get(path).cloned().unwrap_or_default())
+                    }
+                };
+                (meta, data)
+            })
+        } else {
+            old_out_of_line = false;
+            self.nodes.remove(&key).map(|record| {
+                let (meta, stored) = Record(&record).decode();
+                let data: Data = match stored {
+                    Stored::Null => None,
+                    Stored::Inline(data) => Some(data.into()),
+                    Stored::OutOfLine => Some(self.large_data.remove(path).unwrap_or_default()),
+                };
+                (meta, data)
+            })
+        };
         let same_owner = matches!((&old, &new), (Some((a, _)), Some((b, _))) if a.ephemeral_owner == b.ephemeral_owner);
         if let Some((meta, data)) = &old {
             self.node_count -= 1;
@@ -1028,19 +1094,25 @@ impl DataTree {
             if !same_owner {
                 self.index_kind(path, meta.ephemeral_owner);
             }
-            match data {
-                None => self
-                    .nodes
-                    .insert(&Record::encode(path, &meta, Stored::Null)),
+            let (record, large) = match data {
+                None => (Record::encode(path, &meta, Stored::Null), None),
                 Some(data) if data.len() <= INLINE_DATA_MAX => {
-                    self.nodes
-                        .insert(&Record::encode(path, &meta, Stored::Inline(&data)));
+                    (Record::encode(path, &meta, Stored::Inline(&data)), None)
                 }
-                Some(data) => {
-                    self.nodes
-                        .insert(&Record::encode(path, &meta, Stored::OutOfLine));
-                    self.large_data.insert(path.into(), data);
+                Some(data) => (Record::encode(path, &meta, Stored::OutOfLine), Some(data)),
+            };
+            self.nodes.insert(&record);
+            match large {
+                Some(data) => match self.large_data.get_mut(path) {
+                    Some(slot) => *slot = data,
+                    None => {
+                        self.large_data.insert(path.into(), data);
+                    }
+                },
+                None if old_out_of_line => {
+                    self.large_data.remove(path);
                 }
+                None => {}
             }
         }
         if let Some(log) = undo {
@@ -2607,7 +2679,13 @@ mod tests {
                     store.insert(&r);
                     model.insert(Record(&r).key().to_vec(), r);
                 }
-                for (insert, name, len) in ops {
+                // A clone taken halfway (as a snapshot takes one) must not see later changes.
+                let halfway = ops.len() / 2;
+                let mut snapshot = None;
+                for (index, (insert, name, len)) in ops.into_iter().enumerate() {
+                    if index == halfway {
+                        snapshot = Some((store.clone(), model.clone()));
+                    }
                     let r = record(name, len);
                     let key = Record(&r).key().to_vec();
                     if insert {
@@ -2632,6 +2710,29 @@ mod tests {
                     let head = entries(page).next().map(|(_, _, r)| r.key());
                     prop_assert_eq!(head, Some(&first[..]));
                     prop_assert!(page.len() <= PAGE_MAX || entries(page).count() == 1);
+                }
+                if let Some((clone, then)) = snapshot {
+                    let kept: Vec<&[u8]> = clone.iter().map(|r| r.0).collect();
+                    let expected: Vec<&[u8]> = then.values().map(Vec::as_slice).collect();
+                    prop_assert_eq!(kept, expected);
+                }
+            }
+        }
+
+        #[test]
+        fn comparing_a_record_with_a_key_orders_like_comparing_keys() {
+            let paths = [
+                "/", "/a", "/a/b", "/a-b", "/a.b", "/ab", "/a0", "/a/b/c", "/b", "/\u{e9}",
+            ];
+            for record_path in paths {
+                let r = Record::encode(record_path, &Meta::default(), Stored::Inline(b"\0\xff"));
+                for key_path in paths {
+                    let key = probe(key_path);
+                    assert_eq!(
+                        Record(&r).cmp_key(&key),
+                        Record(&r).key().cmp(&key[..]),
+                        "{record_path} against {key_path}"
+                    );
                 }
             }
         }
