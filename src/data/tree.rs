@@ -497,7 +497,8 @@ struct AclCache {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct AclEntry {
-    acl: Vec<Acl>,
+    /// Shared with [`NodeMeta`]s handed out.
+    acl: Arc<[Acl]>,
     refs: u64,
 }
 
@@ -515,7 +516,7 @@ impl AclCache {
         self.by_id.insert(
             id,
             AclEntry {
-                acl: acl.to_vec(),
+                acl: acl.into(),
                 refs: 0,
             },
         );
@@ -543,7 +544,7 @@ impl AclCache {
         for id in std::mem::take(&mut self.unreferenced) {
             if self.by_id.get(&id).is_some_and(|entry| entry.refs == 0) {
                 if let Some(entry) = self.by_id.remove(&id) {
-                    self.by_list.remove(&entry.acl);
+                    self.by_list.remove(&entry.acl[..]);
                 }
             }
         }
@@ -551,6 +552,12 @@ impl AclCache {
 
     fn get(&self, id: u32) -> &[Acl] {
         self.by_id.get(&id).map_or(&[], |entry| &entry.acl)
+    }
+
+    fn shared(&self, id: u32) -> Arc<[Acl]> {
+        self.by_id
+            .get(&id)
+            .map_or_else(Arc::default, |entry| Arc::clone(&entry.acl))
     }
 }
 
@@ -640,6 +647,21 @@ pub struct NodeRef<'a> {
     /// The persisted cversion (child creations): the sequential suffix of the next child and,
     /// plus one, the `parent_cversion` of a create under this node.
     pub persisted_cversion: i32,
+}
+
+/// What preparing a write needs to know of a znode: its metadata and ACL, not its data
+/// (which [`DataTree::node`] also looks up).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeMeta {
+    /// Shared with the tree's ACL cache: taking it copies nothing.
+    pub acl: Arc<[Acl]>,
+    pub version: i32,
+    pub aversion: i32,
+    /// As persisted: child creations (see the module doc).
+    pub persisted_cversion: i32,
+    pub num_children: i32,
+    /// As stored, container and TTL encodings included.
+    pub ephemeral_owner: i64,
 }
 
 impl NodeRef<'_> {
@@ -866,6 +888,22 @@ impl DataTree {
         }
         let record = self.nodes.get(&probe(path))?;
         Some(self.node_ref(record))
+    }
+
+    /// The metadata and ACL of the znode at `path`, without its data.
+    pub fn node_meta(&self, path: &str) -> Option<NodeMeta> {
+        if path.contains('\0') {
+            return None;
+        }
+        let (meta, _) = self.nodes.get(&probe(path))?.decode();
+        Some(NodeMeta {
+            acl: self.acls.shared(meta.acl),
+            version: meta.version,
+            aversion: meta.aversion,
+            persisted_cversion: meta.cversion,
+            num_children: meta.num_children,
+            ephemeral_owner: meta.ephemeral_owner,
+        })
     }
 
     pub fn exists(&self, path: &str) -> bool {
@@ -2356,6 +2394,39 @@ mod tests {
         assert_eq!(snapshot.node("/big").unwrap().data, Some(&big[..]));
         assert_eq!(zk.tree.node("/big").unwrap().data, Some(&[0xcd; 300][..]));
         assert!(snapshot.exists("/n100") && !zk.tree.exists("/n100"));
+    }
+
+    #[test]
+    fn node_meta_agrees_with_node_and_shares_the_acl() {
+        let mut zk = Leader::new();
+        zk.create("/m", &[1; INLINE_DATA_MAX + 5]);
+        zk.set_data("/m", b"x");
+        zk.create("/m/c", b"");
+        let node = zk.tree.node("/m").unwrap();
+        let meta = zk.tree.node_meta("/m").unwrap();
+        assert_eq!(meta.acl[..], *node.acl);
+        assert_eq!(
+            (
+                meta.version,
+                meta.aversion,
+                meta.num_children,
+                meta.ephemeral_owner
+            ),
+            (
+                node.stat.version,
+                node.stat.aversion,
+                node.stat.num_children,
+                0
+            )
+        );
+        assert_eq!(meta.persisted_cversion, node.persisted_cversion);
+        let again = zk.tree.node_meta("/m/c").unwrap();
+        assert!(
+            Arc::ptr_eq(&meta.acl, &again.acl),
+            "one interned ACL, shared"
+        );
+        assert!(zk.tree.node_meta("/missing").is_none());
+        assert!(zk.tree.node_meta("/m\0").is_none());
     }
 
     #[test]

@@ -6,11 +6,12 @@
 use crate::data::tree::DataTree;
 use crate::data::types::{Acl, SessionId, Zxid};
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 /// What preparing a request needs to know about one znode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeState {
-    pub acl: Vec<Acl>,
+    pub acl: Arc<[Acl]>,
     pub version: i32,
     pub aversion: i32,
     /// The persisted cversion: the next sequential suffix, and one less than the
@@ -44,13 +45,13 @@ impl PendingChanges {
         if let Some(record) = self.by_path.get(path) {
             return record.state.clone();
         }
-        let node = tree.node(path)?;
+        let node = tree.node_meta(path)?;
         Some(NodeState {
-            acl: node.acl.to_vec(),
-            version: node.stat.version,
-            aversion: node.stat.aversion,
+            acl: node.acl,
+            version: node.version,
+            aversion: node.aversion,
             cversion: node.persisted_cversion,
-            child_count: node.stat.num_children,
+            child_count: node.num_children,
             ephemeral_owner: node.ephemeral_owner,
         })
     }
@@ -114,7 +115,7 @@ mod tests {
 
     fn state(version: i32) -> NodeState {
         NodeState {
-            acl: Acl::open_unsafe(),
+            acl: Acl::open_unsafe().into(),
             version,
             aversion: 0,
             cversion: 0,
@@ -185,7 +186,7 @@ mod tests {
         let pending = PendingChanges::default();
         let root = pending.lookup(&tree, "/").expect("root exists");
         assert_eq!(root.child_count, 1);
-        assert_eq!(root.acl, Acl::open_unsafe());
+        assert_eq!(root.acl[..], Acl::open_unsafe());
     }
 
     #[test]

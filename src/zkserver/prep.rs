@@ -210,7 +210,7 @@ impl Prep<'_> {
             self.zxid,
             &path,
             Some(NodeState {
-                acl: acl.clone(),
+                acl: acl.as_slice().into(),
                 version: 0,
                 aversion: 0,
                 cversion: 0,
@@ -280,7 +280,7 @@ impl Prep<'_> {
         let new_aversion = next_version(node.aversion, version)?;
         let mut after = node;
         after.aversion = new_aversion;
-        after.acl = acl.clone();
+        after.acl = acl.as_slice().into();
         self.pending.record(self.zxid, path, Some(after));
         Ok(Txn::SetAcl {
             path: path.to_string(),
