@@ -32,6 +32,7 @@ pub fn run(args: &ServerArgs) -> Result<(), String> {
         ));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(crate::native::server::worker_threads())
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;

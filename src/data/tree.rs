@@ -836,6 +836,14 @@ impl DataTree {
         Some(self.split(record))
     }
 
+    /// A znode's metadata alone: [`DataTree::load`] without looking its data up.
+    fn load_meta(&self, path: &str) -> Option<Meta> {
+        if path.contains('\0') {
+            return None;
+        }
+        Some(self.nodes.get(&probe(path))?.decode().0)
+    }
+
     fn split<'a>(&'a self, record: Record<'a>) -> (Meta, Option<&'a [u8]>) {
         let (meta, stored) = record.decode();
         let data = match stored {
@@ -907,7 +915,7 @@ impl DataTree {
     }
 
     pub fn exists(&self, path: &str) -> bool {
-        self.load(path).is_some()
+        self.load_meta(path).is_some()
     }
 
     pub fn stat(&self, path: &str) -> Option<Stat> {
@@ -954,7 +962,7 @@ impl DataTree {
     /// Names of the children of `path`, sorted by bytes; `None` if it does not exist.
     /// (ZooKeeper lists them in its HashSet's order, which clients must not rely on.)
     pub fn children(&self, path: &str) -> Option<Vec<String>> {
-        self.load(path)?;
+        self.load_meta(path)?;
         let mut names = Vec::new();
         self.for_each_child(path, |child| names.push(path::name(child).to_string()));
         Some(names)
@@ -963,7 +971,7 @@ impl DataTree {
     /// getAllChildrenNumber: every descendant of `path`, at any depth (for `/`, every znode
     /// but the root, the special ones included).
     pub fn all_children_number(&self, path: &str) -> Option<i32> {
-        self.load(path)?;
+        self.load_meta(path)?;
         if path == "/" {
             return Some(i32::try_from(self.node_count.saturating_sub(1)).unwrap_or(i32::MAX));
         }
@@ -1031,7 +1039,7 @@ impl DataTree {
         self.containers
             .iter()
             .filter(|container| {
-                self.load(container).is_some_and(|(meta, _)| {
+                self.load_meta(container).is_some_and(|meta| {
                     meta.num_children == 0
                         && (meta.cversion > 0
                             || (max_never_used_ms != 0
@@ -1048,7 +1056,7 @@ impl DataTree {
         self.ttls
             .iter()
             .filter(|ttl_path| {
-                self.load(ttl_path).is_some_and(|(meta, _)| {
+                self.load_meta(ttl_path).is_some_and(|meta| {
                     match EphemeralType::from_owner(meta.ephemeral_owner) {
                         Some(EphemeralType::Ttl { ttl_ms }) => {
                             meta.num_children == 0
@@ -1243,7 +1251,7 @@ impl DataTree {
         let Some(parent) = path::parent(path) else {
             return;
         };
-        let Some((mut meta, _)) = self.load(parent) else {
+        let Some(mut meta) = self.load_meta(parent) else {
             return;
         };
         let cversion = if parent_cversion == -1 {
@@ -1289,7 +1297,7 @@ impl DataTree {
                 data,
                 version,
             } => {
-                let Some((mut meta, _)) = self.load(path) else {
+                let Some(mut meta) = self.load_meta(path) else {
                     return OpResult::Error(ErrorCode::NoNode);
                 };
                 meta.mzxid = header.zxid.0;
@@ -1346,7 +1354,7 @@ impl DataTree {
         let Some(parent) = path::parent(path) else {
             return OpResult::Error(ErrorCode::BadArguments);
         };
-        let Some((mut parent_meta, _)) = self.load(parent) else {
+        let Some(mut parent_meta) = self.load_meta(parent) else {
             return OpResult::Error(ErrorCode::NoNode);
         };
         if self.exists(path) {
@@ -1405,10 +1413,10 @@ impl DataTree {
         let Some(parent) = path::parent(path) else {
             return OpResult::Error(ErrorCode::BadArguments);
         };
-        let Some((parent_meta, _)) = self.load(parent) else {
+        let Some(parent_meta) = self.load_meta(parent) else {
             return OpResult::Error(ErrorCode::NoNode);
         };
-        let node = self.load(path).map(|(meta, _)| meta);
+        let node = self.load_meta(path);
         // ZooKeeper would delete it and orphan its children; refuse instead.
         if node.is_some_and(|meta| meta.num_children > 0) {
             return OpResult::Error(ErrorCode::NotEmpty);
