@@ -59,11 +59,31 @@ pub fn start(
     thread::Builder::new()
         .name("zooscope-snapshot".to_string())
         .spawn(move || {
-            for (zxid, state) in snapshot_inbox {
+            let mut waiting = None;
+            loop {
+                let Some(mut newest) = waiting.take().or_else(|| snapshot_inbox.recv().ok()) else {
+                    return;
+                };
+                // Snapshots that queued up while the last one was written are stale: write
+                // only the newest, as ZooKeeper skips a snapshot while one is in progress.
+                // Otherwise a busy server's newest durable snapshot falls ever further behind
+                // and a restart replays ever more log.
+                while let Ok(newer) = snapshot_inbox.try_recv() {
+                    newest = newer;
+                }
+                let (zxid, state) = newest;
                 let payload = encode_snapshot(&state.tree, &state.sessions);
                 // Dropping the clone now lets the live tree change its pages in place again.
                 drop(state);
-                if let Err(error) = write_and_purge(&snapshot_settings, zxid, &payload) {
+                // Purging (slow on purpose) gives way to the next snapshot.
+                let stop = || match snapshot_inbox.try_recv() {
+                    Ok(next) => {
+                        waiting = Some(next);
+                        true
+                    }
+                    Err(_) => false,
+                };
+                if let Err(error) = write_and_purge(&snapshot_settings, zxid, &payload, stop) {
                     snapshot_report(Report::Failed(error.to_string()));
                     return;
                 }
@@ -122,12 +142,17 @@ fn run_batch(
 }
 
 /// Writes one snapshot durably, then removes snapshots and log files it makes unnecessary.
-fn write_and_purge(settings: &Settings, zxid: i64, payload: &[u8]) -> std::io::Result<()> {
+fn write_and_purge(
+    settings: &Settings,
+    zxid: i64,
+    payload: &[u8],
+    stop: impl FnMut() -> bool,
+) -> std::io::Result<()> {
     snapshot::write_snapshot(&settings.snapshot_dir, zxid, payload)?;
     if let Some(oldest_kept) =
         snapshot::purge_snapshots(&settings.snapshot_dir, settings.snap_retain_count)?
     {
-        txnlog::purge_logs_before(&settings.log_dir, oldest_kept)?;
+        txnlog::purge_logs_before_unless(&settings.log_dir, oldest_kept, stop)?;
     }
     Ok(())
 }

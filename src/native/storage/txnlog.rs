@@ -335,6 +335,16 @@ impl TxnLog {
 /// Deletes log files that hold only records at or below `zxid` (they are covered by a
 /// snapshot that is being kept), always keeping the file that contains `zxid` itself.
 pub fn purge_logs_before(dir: &Path, zxid: i64) -> io::Result<usize> {
+    purge_logs_before_unless(dir, zxid, || false)
+}
+
+/// [`purge_logs_before`], but stops between files as soon as `stop` says so (something more
+/// urgent is waiting); the rest is purged next time.
+pub fn purge_logs_before_unless(
+    dir: &Path,
+    zxid: i64,
+    mut stop: impl FnMut() -> bool,
+) -> io::Result<usize> {
     let files = log_files(dir)?;
     // The newest file starting at or below zxid may hold zxid and later records: keep it.
     let keep_from = files
@@ -343,6 +353,9 @@ pub fn purge_logs_before(dir: &Path, zxid: i64) -> io::Result<usize> {
         .unwrap_or(0);
     let mut removed = 0;
     for (_, path) in &files[..keep_from] {
+        if stop() {
+            break;
+        }
         remove_gradually(path)?;
         removed += 1;
     }
