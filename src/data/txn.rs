@@ -11,8 +11,10 @@
 //! CreateTTLTxn become one [`Txn::Create`] whose `ephemeral_owner` carries ZooKeeper's encoding
 //! of the node's kind ([`EphemeralType`]).
 
+use crate::data::tree::DataTree;
 use crate::data::types::{Acl, ErrorCode, OpCode, SessionId, Zxid};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// ZooKeeper's `TxnHeader`, with the time given rather than read from a clock.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,6 +189,26 @@ impl Txn {
             self,
             Txn::CreateSession { .. } | Txn::Check { .. } | Txn::Error { .. }
         )
+    }
+}
+
+/// Recovery: replays one logged transaction onto a tree and the table of open sessions
+/// (id -> timeout) that a snapshot keeps beside it.
+pub fn replay(
+    tree: &mut DataTree,
+    sessions: &mut BTreeMap<SessionId, i32>,
+    header: &TxnHeader,
+    txn: &Txn,
+) {
+    tree.apply(header, txn);
+    match txn {
+        Txn::CreateSession { timeout_ms } => {
+            sessions.insert(header.session_id, *timeout_ms);
+        }
+        Txn::CloseSession { .. } => {
+            sessions.remove(&header.session_id);
+        }
+        _ => {}
     }
 }
 

@@ -249,20 +249,25 @@ impl QuorumPeer {
         );
     }
 
+    /// The last transaction received from the leader: still waiting for NEWLEADER to be
+    /// logged, or in the log.
+    fn last_received_zxid(&self) -> Zxid {
+        self.learning
+            .as_ref()
+            .and_then(|l| l.unlogged.last())
+            .map_or_else(|| self.last_logged_zxid(), LogEntry::zxid)
+    }
+
     fn proposal(&mut self, entry: LogEntry) {
         let zxid = entry.zxid();
-        let Some(learning) = self.learning.as_mut() else {
-            return;
-        };
-        let last = learning
-            .unlogged
-            .last()
-            .map(LogEntry::zxid)
-            .unwrap_or_else(|| self.log.last().map_or(self.base.zxid, LogEntry::zxid));
+        let last = self.last_received_zxid();
         if zxid <= last {
             self.learner_give_up(format!("proposal {zxid} is not after {last}"));
             return;
         }
+        let Some(learning) = self.learning.as_mut() else {
+            return;
+        };
         learning.uncommitted.push_back(zxid);
         if learning.stage == LearnerStage::Syncing {
             learning.unlogged.push(entry);
@@ -304,18 +309,14 @@ impl QuorumPeer {
     /// joins the history that is logged at NEWLEADER.
     fn inform(&mut self, entry: LogEntry) {
         let zxid = entry.zxid();
-        let Some(learning) = self.learning.as_mut() else {
-            return;
-        };
-        let last = learning
-            .unlogged
-            .last()
-            .map(LogEntry::zxid)
-            .unwrap_or_else(|| self.log.last().map_or(self.base.zxid, LogEntry::zxid));
+        let last = self.last_received_zxid();
         if zxid <= last {
             self.learner_give_up(format!("inform {zxid} is not after {last}"));
             return;
         }
+        let Some(learning) = self.learning.as_mut() else {
+            return;
+        };
         if learning.stage == LearnerStage::Syncing {
             learning.unlogged.push(entry.clone());
         } else {

@@ -450,7 +450,7 @@ impl QuorumPeer {
         let mut tree = self.base.tree.clone();
         let mut sessions: BTreeMap<SessionId, i32> = self.base.sessions.iter().copied().collect();
         for entry in self.log.iter().take_while(|entry| entry.zxid() <= upto) {
-            replay_entry(&mut tree, &mut sessions, entry);
+            crate::data::txn::replay(&mut tree, &mut sessions, &entry.header, &entry.txn);
         }
         (tree, sessions.into_iter().collect())
     }
@@ -808,22 +808,4 @@ pub struct LearnerView {
     pub observer: bool,
     pub stage: &'static str,
     pub last_zxid: Zxid,
-}
-
-/// Replays one logged transaction onto a tree and session table (recovery).
-pub fn replay_entry(
-    tree: &mut DataTree,
-    sessions: &mut BTreeMap<SessionId, i32>,
-    entry: &LogEntry,
-) {
-    tree.apply(&entry.header, &entry.txn);
-    match &entry.txn {
-        crate::data::txn::Txn::CreateSession { timeout_ms } => {
-            sessions.insert(entry.header.session_id, *timeout_ms);
-        }
-        crate::data::txn::Txn::CloseSession { .. } => {
-            sessions.remove(&entry.header.session_id);
-        }
-        _ => {}
-    }
 }

@@ -159,7 +159,7 @@ impl Runner {
             Action::Question(question) => Ok(Shown::Question(question.clone())),
             Action::RunFor(ms) => {
                 let deadline = self.sim.now() + *ms;
-                self.advance_until(line, deadline, |_, _| false)?;
+                self.advance_until(line, deadline, |_| false)?;
                 did(action)
             }
             Action::RunUntil {
@@ -168,8 +168,7 @@ impl Runner {
             } => {
                 let limit = within_ms.unwrap_or(DEFAULT_WITHIN_MS);
                 let deadline = self.sim.now() + limit;
-                let held =
-                    self.advance_until(line, deadline, |runner, _| runner.holds(condition))?;
+                let held = self.advance_until(line, deadline, |runner| runner.holds(condition))?;
                 if !held {
                     return Err(fail(format!(
                         "`{condition}` did not happen within {}",
@@ -194,7 +193,7 @@ impl Runner {
                     condition: None,
                     action: (**action).clone(),
                 });
-                self.fire_triggers(line)?;
+                self.fire_triggers()?;
                 Ok(Shown::Did(format!(
                     "at {}: {action}",
                     super::ast::format_duration(*at_ms)
@@ -207,7 +206,7 @@ impl Runner {
                     condition: Some(condition.clone()),
                     action: (**action).clone(),
                 });
-                self.fire_triggers(line)?;
+                self.fire_triggers()?;
                 Ok(Shown::Did(format!("when {condition}: {action}")))
             }
             Action::Expect(assertion) => {
@@ -437,10 +436,10 @@ impl Runner {
         &mut self,
         line: usize,
         deadline: VirtualTime,
-        done: impl Fn(&Runner, usize) -> bool,
+        done: impl Fn(&Runner) -> bool,
     ) -> Result<bool, Failure> {
         loop {
-            if done(self, line) {
+            if done(self) {
                 return Ok(true);
             }
             match self.sim.next_event_at() {
@@ -450,15 +449,15 @@ impl Runner {
                 }
                 _ => {
                     self.sim.run_until(deadline);
-                    self.fire_triggers(line)?;
-                    return Ok(done(self, line));
+                    self.fire_triggers()?;
+                    return Ok(done(self));
                 }
             }
         }
     }
 
     fn after_event(&mut self, line: usize) -> Result<(), Failure> {
-        self.fire_triggers(line)?;
+        self.fire_triggers()?;
         self.drive_locks();
         self.check_invariants(line)
     }
@@ -476,7 +475,7 @@ impl Runner {
         }
     }
 
-    fn fire_triggers(&mut self, _line: usize) -> Result<(), Failure> {
+    fn fire_triggers(&mut self) -> Result<(), Failure> {
         loop {
             let now = self.sim.now().as_millis();
             let due = self.triggers.iter().position(|t| {
@@ -514,7 +513,7 @@ impl Runner {
     /// server serves clients, or the client would be refused and wander to another one.
     fn wait_serving(&mut self, line: usize, server: ServerId) -> Result<(), Failure> {
         let deadline = self.sim.now() + 10_000;
-        self.advance_until(line, deadline, |runner, _| {
+        self.advance_until(line, deadline, |runner| {
             runner
                 .sim
                 .peer(server)
@@ -530,7 +529,7 @@ impl Runner {
         timeout_ms: u64,
     ) -> Result<(), Failure> {
         let deadline = self.sim.now() + timeout_ms.max(1000);
-        let connected = self.advance_until(line, deadline, |runner, _| {
+        let connected = self.advance_until(line, deadline, |runner| {
             runner
                 .sim
                 .client(client)
@@ -576,7 +575,7 @@ impl Runner {
         let timeout_ms = self.client_timeout(client).map_err(fail)?;
         if expect == Some(&Expect::Pending) {
             let deadline = self.sim.now() + self.sim.config().tick_ms;
-            self.advance_until(line, deadline, |_, _| false)?;
+            self.advance_until(line, deadline, |_| false)?;
             return match self.outcome(client, xid) {
                 None => Ok(()),
                 Some(outcome) => Err(fail(format!(
@@ -586,7 +585,7 @@ impl Runner {
             };
         }
         let deadline = self.sim.now() + timeout_ms.max(1000);
-        self.advance_until(line, deadline, |runner, _| {
+        self.advance_until(line, deadline, |runner| {
             runner.outcome(client, xid).is_some()
         })?;
         let Some(outcome) = self.outcome(client, xid) else {
@@ -614,7 +613,7 @@ impl Runner {
         // The step ends when the client holds the lock or waits behind someone.
         let key = (client.to_string(), path.to_string());
         let deadline = self.sim.now() + timeout_ms.max(1000);
-        let settled = self.advance_until(line, deadline, |runner, _| {
+        let settled = self.advance_until(line, deadline, |runner| {
             runner
                 .locks
                 .get(&key)
@@ -669,7 +668,7 @@ impl Runner {
             .client_timeout(client)
             .map_err(|message| Failure { line, message })?;
         let deadline = self.sim.now() + timeout_ms.max(1000);
-        self.advance_until(line, deadline, |runner, _| {
+        self.advance_until(line, deadline, |runner| {
             runner.outcome(client, xid).is_some()
         })?;
         match self.outcome(client, xid) {
@@ -718,53 +717,46 @@ impl Runner {
                 .waiting_xid
                 .and_then(|xid| state.outcomes.get(&xid).cloned());
             let mut relist = new_events && wait.waiting_xid.is_none() && !wait.holding;
-            match answer {
-                None if wait.waiting_xid.is_some() => {}
-                None => {}
-                Some(outcome) => {
-                    wait.waiting_xid = None;
-                    match outcome {
-                        Outcome::Reply {
-                            err: ErrorCode::Ok,
-                            body: Some(Response::Path(created)),
-                            ..
-                        } if wait.node.is_none() => {
-                            wait.node = created.path.rsplit('/').next().map(str::to_string);
-                            relist = true;
-                        }
-                        Outcome::Reply {
-                            err: ErrorCode::Ok,
-                            body: Some(Response::StringList(children)),
-                            ..
-                        } => {
-                            let mut names = children.names.clone();
-                            names.sort();
-                            let mine = wait.node.clone().unwrap_or_default();
-                            let position = names.iter().position(|n| *n == mine);
-                            match position {
-                                Some(0) => wait.holding = true,
-                                Some(i) if !wait.herd => {
-                                    // Watch only the one just before: no herd.
-                                    let before = format!("{path}/{}", names[i - 1]);
-                                    let exists = Request::Exists(PathWatchRequest {
-                                        path: before,
-                                        watch: true,
-                                    });
-                                    wait.waiting_xid = self.sim.client_request(client, exists);
-                                }
-                                _ => {}
-                            }
-                        }
-                        Outcome::Reply {
-                            err: ErrorCode::NoNode,
-                            ..
-                        } => relist = true,
-                        // Its predecessor exists: wait for the watch.
-                        Outcome::Reply {
-                            err: ErrorCode::Ok, ..
-                        } => {}
-                        _ => {}
+            if let Some(outcome) = answer {
+                wait.waiting_xid = None;
+                match outcome {
+                    Outcome::Reply {
+                        err: ErrorCode::Ok,
+                        body: Some(Response::Path(created)),
+                        ..
+                    } if wait.node.is_none() => {
+                        wait.node = created.path.rsplit('/').next().map(str::to_string);
+                        relist = true;
                     }
+                    Outcome::Reply {
+                        err: ErrorCode::Ok,
+                        body: Some(Response::StringList(children)),
+                        ..
+                    } => {
+                        let mut names = children.names.clone();
+                        names.sort();
+                        let mine = wait.node.clone().unwrap_or_default();
+                        let position = names.iter().position(|n| *n == mine);
+                        match position {
+                            Some(0) => wait.holding = true,
+                            Some(i) if !wait.herd => {
+                                // Watch only the one just before: no herd.
+                                let before = format!("{path}/{}", names[i - 1]);
+                                let exists = Request::Exists(PathWatchRequest {
+                                    path: before,
+                                    watch: true,
+                                });
+                                wait.waiting_xid = self.sim.client_request(client, exists);
+                            }
+                            _ => {}
+                        }
+                    }
+                    Outcome::Reply {
+                        err: ErrorCode::NoNode,
+                        ..
+                    } => relist = true,
+                    // Its predecessor exists (wait for the watch), or the connection broke.
+                    _ => {}
                 }
             }
             if relist && wait.waiting_xid.is_none() && wait.node.is_some() && !wait.holding {
@@ -785,16 +777,13 @@ impl Runner {
         match condition {
             Condition::Any(all) => all.iter().any(|c| self.holds(c)),
             Condition::All(all) => all.iter().all(|c| self.holds(c)),
-            Condition::Role { server, role } => {
-                let status = self.sim.servers().into_iter().find(|s| s.id == *server);
-                match (role, status) {
-                    (_, None) => false,
-                    (Role::Down, Some(s)) => !s.up,
-                    (Role::Up, Some(s)) => s.up,
-                    (Role::Paused, Some(s)) => s.paused,
-                    (role, Some(s)) => s.state == Some(peer_state(*role)),
-                }
-            }
+            // Checked after every event: look at the one server, not every server's status.
+            Condition::Role { server, role } => match role {
+                Role::Down => self.sim.server_ids().contains(server) && peer(*server).is_none(),
+                Role::Up => peer(*server).is_some(),
+                Role::Paused => self.sim.is_paused(*server),
+                role => peer(*server).is_some_and(|p| p.state() == peer_state(*role)),
+            },
             Condition::LeaderIs(id) => self.sim.established_leader() == Some(*id),
             Condition::LeaderElected => self.sim.established_leader().is_some(),
             Condition::NoLeader => self.sim.established_leader().is_none(),

@@ -51,7 +51,6 @@ impl fmt::Display for Invariant {
 /// What the checker remembers between steps.
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
-    participants: Vec<ServerId>,
     /// Who established itself as leader of each epoch.
     leaders: BTreeMap<u32, ServerId>,
     /// Every transaction any server has known to be committed.
@@ -69,13 +68,6 @@ pub struct Checker {
 }
 
 impl Checker {
-    pub fn new(participants: Vec<ServerId>) -> Checker {
-        Checker {
-            participants,
-            ..Checker::default()
-        }
-    }
-
     pub fn violations(&self) -> &[Violation] {
         &self.violations
     }
@@ -111,7 +103,7 @@ impl Checker {
             let applied = peer.applied_zxid();
             let fresh = self.ephemerals_checked.insert(server, applied) != Some(applied);
             if peer.phase() == ZabPhase::Broadcast && fresh {
-                self.check_ephemerals(server, peer, &mut found);
+                self.check_ephemerals(peer, &mut found);
             }
             let following = peer.state() == PeerState::Following;
             if peer.phase() == ZabPhase::Broadcast && following {
@@ -290,12 +282,7 @@ impl Checker {
         }
     }
 
-    fn check_ephemerals(
-        &self,
-        _server: ServerId,
-        peer: &QuorumPeer,
-        found: &mut Vec<(Invariant, String)>,
-    ) {
+    fn check_ephemerals(&self, peer: &QuorumPeer, found: &mut Vec<(Invariant, String)>) {
         let live: BTreeSet<i64> = peer.server().session_table().iter().map(|s| s.0).collect();
         for owner in peer.tree().sessions_with_ephemerals() {
             if !live.contains(&owner) {
@@ -306,11 +293,6 @@ impl Checker {
                 return;
             }
         }
-    }
-
-    /// Participants, for quorum questions asked of the checker.
-    pub fn participants(&self) -> &[ServerId] {
-        &self.participants
     }
 }
 

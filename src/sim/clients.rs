@@ -3,11 +3,15 @@
 //! as the Java client does. Their requests and the servers' answers travel the simulated
 //! network like everything else.
 
+use super::{Command, Event, Simulation};
 use crate::data::types::{ErrorCode, EventType, SessionId, Zxid};
 use crate::peer::message::ServerId;
-use crate::proto::records::{ConnectRequest, Request, Response};
+use crate::peer::trace::{TraceEvent, TraceKind};
+use crate::proto::records::{ConnectRequest, Request, RequestHeader, Response};
 use crate::time::VirtualTime;
-use crate::zkserver::ConnId;
+use crate::zkserver::{self, ConnId, PING_XID};
+use core::net::{IpAddr, Ipv4Addr};
+use rand::RngExt;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -226,13 +230,6 @@ pub fn describe_request(request: &Request) -> String {
 
 // ---- the simulator's side: connections, delivery, reconnection ----
 
-use super::{Command, Event, Simulation};
-use crate::peer::trace::{TraceEvent, TraceKind};
-use crate::proto::records::RequestHeader;
-use crate::zkserver::{self, PING_XID};
-use core::net::{IpAddr, Ipv4Addr};
-use rand::RngExt;
-
 impl Simulation {
     pub fn client(&self, name: &str) -> Option<&SimClient> {
         self.clients.get(name)
@@ -308,7 +305,7 @@ impl Simulation {
     /// When a message on a client connection arrives: after a network delay, and never
     /// before the one sent before it the same way (a TCP connection keeps its order).
     fn connection_time(&mut self, conn: ConnId, to_server: bool) -> VirtualTime {
-        let wanted = self.now + self.client_latency();
+        let wanted = self.now + self.network_latency();
         let clock = self
             .connection_clocks
             .entry((conn, to_server))
@@ -316,11 +313,6 @@ impl Simulation {
         let at = wanted.max(*clock);
         *clock = at;
         at
-    }
-
-    fn client_latency(&mut self) -> u64 {
-        self.rng
-            .random_range(self.config.latency_min_ms..=self.config.latency_max_ms)
     }
 
     /// Opens a new connection from a client to a server, offering its session.
@@ -494,7 +486,7 @@ impl Simulation {
             | zkserver::Output::Reply { conn, .. }
             | zkserver::Output::Notify { conn, .. }
             | zkserver::Output::Close { conn } => self.connection_time(*conn, false),
-            _ => self.now + self.client_latency(),
+            _ => self.now + self.network_latency(),
         };
         self.schedule(
             at,

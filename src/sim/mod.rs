@@ -442,7 +442,7 @@ impl Simulation {
             conns: BTreeMap::new(),
             next_conn: 1,
             connection_clocks: BTreeMap::new(),
-            checker: Checker::new(config.participants()),
+            checker: Checker::default(),
             trace: Vec::new(),
             trace_hasher: FnvHasher::default(),
             hash_buffer: Vec::new(),
@@ -559,6 +559,11 @@ impl Simulation {
 
     pub fn peers(&self) -> impl Iterator<Item = &QuorumPeer> {
         self.slots.values().filter_map(|slot| slot.node.as_ref())
+    }
+
+    /// Whether the server is up but paused.
+    pub fn is_paused(&self, id: ServerId) -> bool {
+        self.slots.get(&id).is_some_and(|slot| slot.paused)
     }
 
     pub fn disk(&self, id: ServerId) -> Option<&DiskImage> {
@@ -901,9 +906,7 @@ impl Simulation {
             if self.network.is_cut(server, other) {
                 continue;
             }
-            let latency_ms = self
-                .rng
-                .random_range(self.config.latency_min_ms..=self.config.latency_max_ms);
+            let latency_ms = self.network_latency();
             self.schedule(
                 self.now + latency_ms,
                 Event::ConnectionLost {
@@ -1076,9 +1079,7 @@ impl Simulation {
     /// Packets that waited for a cut link go on once it heals, after a network delay.
     fn deliver_unstalled(&mut self) {
         for stalled in self.network.take_unstalled() {
-            let latency_ms = self
-                .rng
-                .random_range(self.config.latency_min_ms..=self.config.latency_max_ms);
+            let latency_ms = self.network_latency();
             let at = self
                 .network
                 .release_time(stalled.from, stalled.to, self.now + latency_ms);
@@ -1112,9 +1113,7 @@ impl Simulation {
                 let Some(incarnation) = self.slots.get(&server).map(|s| s.incarnation) else {
                     continue;
                 };
-                let latency_ms = self
-                    .rng
-                    .random_range(self.config.latency_min_ms..=self.config.latency_max_ms);
+                let latency_ms = self.network_latency();
                 self.schedule(
                     self.now + latency_ms,
                     Event::ConnectionLost {
@@ -1255,9 +1254,7 @@ impl Simulation {
         if to == from {
             return;
         }
-        let latency_ms = self
-            .rng
-            .random_range(self.config.latency_min_ms..=self.config.latency_max_ms);
+        let latency_ms = self.network_latency();
         match self.network.route(now, from, to, &message, latency_ms) {
             Fate::Deliver(times) => {
                 for at in times {
@@ -1268,6 +1265,12 @@ impl Simulation {
             Fate::Held => {}
             Fate::Lost(why) => self.lost(from, to, &message, why),
         }
+    }
+
+    /// One network delay, drawn from the configured range (servers and clients alike).
+    fn network_latency(&mut self) -> u64 {
+        self.rng
+            .random_range(self.config.latency_min_ms..=self.config.latency_max_ms)
     }
 
     fn schedule(&mut self, at: VirtualTime, event: Event) {

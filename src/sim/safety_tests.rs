@@ -4,6 +4,7 @@
 
 use super::clients::{ClientState, Outcome};
 use super::network::{MessageFilter, Rule, RuleKind};
+use super::tests::{assert_no_violations, elected, run_for};
 use super::*;
 use crate::data::types::{Acl, CreateMode, ErrorCode};
 use crate::peer::durable::DiskKind;
@@ -16,17 +17,6 @@ fn sim_with(seed: u64, snap_count: u64) -> Simulation {
         ..SimConfig::default()
     })
     .expect("valid config")
-}
-
-fn run_for(sim: &mut Simulation, ms: u64) {
-    let deadline = sim.now() + ms;
-    sim.run_until(deadline);
-}
-
-fn leader(sim: &mut Simulation) -> ServerId {
-    let deadline = sim.now() + 30_000;
-    assert!(sim.run_until_condition(deadline, |s| s.established_leader().is_some()));
-    sim.established_leader().expect("leader")
 }
 
 fn followers(sim: &Simulation, leader: ServerId) -> Vec<ServerId> {
@@ -70,14 +60,10 @@ fn release_disk(sim: &mut Simulation, server: ServerId, kind: DiskKind) {
     sim.command(Command::ReleaseDisk { server, kind });
 }
 
-fn no_violations(sim: &Simulation) {
-    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
-}
-
 #[test]
 fn broadcast_a_follower_acks_a_proposal_only_once_it_is_durable() {
     let mut sim = sim_with(41, 100_000);
-    let leader = leader(&mut sim);
+    let leader = elected(&mut sim);
     connect(&mut sim, "alice", leader);
     for follower in followers(&sim, leader) {
         hold_disk(&mut sim, follower, DiskKind::Fsync);
@@ -97,13 +83,13 @@ fn broadcast_a_follower_acks_a_proposal_only_once_it_is_durable() {
         outcome(&sim, "alice", xid).map(|o| o.error()),
         Some(ErrorCode::Ok)
     );
-    no_violations(&sim);
+    assert_no_violations(&sim);
 }
 
 #[test]
 fn synchronization_newleader_is_acked_only_after_history_and_current_epoch_are_durable() {
     let mut sim = sim_with(43, 100_000);
-    let leader = leader(&mut sim);
+    let leader = elected(&mut sim);
     let lagging = followers(&sim, leader)[0];
     connect(&mut sim, "alice", leader);
     sim.command(Command::Crash(lagging));
@@ -138,13 +124,13 @@ fn synchronization_newleader_is_acked_only_after_history_and_current_epoch_are_d
     let peer = sim.peer(lagging).unwrap();
     assert_eq!(peer.phase(), ZabPhase::Broadcast);
     assert!(peer.tree().exists("/missed"));
-    no_violations(&sim);
+    assert_no_violations(&sim);
 }
 
 #[test]
 fn election_a_server_drains_its_disk_before_it_votes() {
     let mut sim = sim_with(47, 100_000);
-    let leader = leader(&mut sim);
+    let leader = elected(&mut sim);
     let follower = followers(&sim, leader)[0];
     connect(&mut sim, "alice", leader);
     hold_disk(&mut sim, follower, DiskKind::Fsync);
@@ -169,7 +155,7 @@ fn election_a_server_drains_its_disk_before_it_votes() {
             && matches!(&e.kind, TraceKind::ElectionStarted { vote, .. } if vote.zxid == appended)),
         "its vote counts the transaction that was in flight"
     );
-    no_violations(&sim);
+    assert_no_violations(&sim);
 }
 
 #[test]
@@ -181,7 +167,7 @@ fn broadcast_proposals_go_to_every_follower_sent_newleader_not_only_those_that_a
         ..SimConfig::default()
     })
     .expect("valid config");
-    let first = leader(&mut sim);
+    let first = elected(&mut sim);
     let slow = followers(&sim, first)[0];
     // Re-elect with one follower's NEWLEADER ACK held back.
     sim.command(Command::AddRule(Rule {
@@ -193,7 +179,7 @@ fn broadcast_proposals_go_to_every_follower_sent_newleader_not_only_those_that_a
         },
     }));
     sim.command(Command::Crash(first));
-    let leader = leader(&mut sim);
+    let leader = elected(&mut sim);
     assert_ne!(leader, slow);
     sim.command(Command::Restart(first));
     connect(&mut sim, "alice", leader);
@@ -212,13 +198,13 @@ fn broadcast_proposals_go_to_every_follower_sent_newleader_not_only_those_that_a
     );
     sim.command(Command::Release(MessageFilter::default()));
     run_for(&mut sim, 3000);
-    no_violations(&sim);
+    assert_no_violations(&sim);
 }
 
 #[test]
 fn synchronization_a_learner_too_far_behind_gets_a_snapshot_and_survives_a_crash_after_it() {
     let mut sim = sim_with(59, 5);
-    let leader = leader(&mut sim);
+    let leader = elected(&mut sim);
     let lagging = followers(&sim, leader)[0];
     connect(&mut sim, "alice", leader);
     sim.command(Command::Crash(lagging));
@@ -248,5 +234,5 @@ fn synchronization_a_learner_too_far_behind_gets_a_snapshot_and_survives_a_crash
     let peer = sim.peer(lagging).unwrap();
     assert_eq!(peer.phase(), ZabPhase::Broadcast);
     assert!(peer.tree().exists("/s11"));
-    no_violations(&sim);
+    assert_no_violations(&sim);
 }

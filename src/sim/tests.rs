@@ -22,7 +22,7 @@ fn secs(s: u64) -> VirtualTime {
     VirtualTime::from_millis(s * 1000)
 }
 
-fn run_for(sim: &mut Simulation, ms: u64) {
+pub(super) fn run_for(sim: &mut Simulation, ms: u64) {
     let deadline = sim.now() + ms;
     sim.run_until(deadline);
 }
@@ -31,7 +31,7 @@ fn state_of(sim: &Simulation, id: ServerId) -> Option<PeerState> {
     sim.peer(id).map(|p| p.state())
 }
 
-fn elected(sim: &mut Simulation) -> ServerId {
+pub(super) fn elected(sim: &mut Simulation) -> ServerId {
     let deadline = sim.now() + 30_000;
     assert!(
         sim.run_until_condition(deadline, |s| s.established_leader().is_some()),
@@ -91,7 +91,7 @@ fn trace_tail(sim: &Simulation, n: usize) -> String {
         .join("\n")
 }
 
-fn assert_no_violations(sim: &Simulation) {
+pub(super) fn assert_no_violations(sim: &Simulation) {
     assert!(
         sim.violations().is_empty(),
         "invariants violated: {:?}",

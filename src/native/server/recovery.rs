@@ -92,16 +92,7 @@ pub fn recover(snapshot_dir: &Path, log_dir: &Path) -> io::Result<Recovered> {
     let mut replayed = 0;
     for record in &readout.records {
         let logged = decode_txn(&record.payload)?;
-        tree.apply(&logged.header, &logged.txn);
-        match &logged.txn {
-            Txn::CreateSession { timeout_ms } => {
-                sessions.insert(logged.header.session_id, *timeout_ms);
-            }
-            Txn::CloseSession { .. } => {
-                sessions.remove(&logged.header.session_id);
-            }
-            _ => {}
-        }
+        crate::data::txn::replay(&mut tree, &mut sessions, &logged.header, &logged.txn);
         replayed += 1;
     }
     Ok(Recovered {
