@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod peer;
+pub mod play;
 pub mod proto;
 pub mod scenario;
 pub mod sim;

@@ -18,6 +18,7 @@ pub fn config_from_query(query: &str) -> (SimConfig, Vec<String>) {
             "seed" => &mut config.seed,
             "servers" => &mut config.servers,
             "tick" => &mut config.tick_ms,
+            "observers" => &mut config.observers,
             _ => continue,
         };
         match value.parse::<u64>() {

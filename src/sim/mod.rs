@@ -717,6 +717,12 @@ impl Simulation {
         self.now = self.now.max(deadline);
     }
 
+    /// Moves the clock forward to `at` without carrying anything out (the caller has already
+    /// run every event due before it): the moment a recorded command was given.
+    pub fn wait_until(&mut self, at: VirtualTime) {
+        self.now = self.now.max(at);
+    }
+
     /// Runs until `condition` holds or `deadline` passes; returns whether it held.
     pub fn run_until_condition(
         &mut self,
