@@ -4,6 +4,7 @@
 //! is sans-IO and deterministic and compiles for every target; see ARCHITECTURE.md.
 
 pub mod data;
+pub mod i18n;
 pub mod peer;
 pub mod play;
 pub mod proto;
