@@ -1,79 +1,462 @@
-//! The root component: builds the simulation from the page address and lays out the panels.
+//! The root component: builds the playback from the page address, runs the animation loop,
+//! keeps the address in step with what is on show, and lays out the panels.
 
-use super::components::{controls::Controls, server_card::ServerCard, timeline::Timeline};
-use super::state::{Action, ClusterState, FRAME_MS};
-use super::url::current_query;
-use crate::sim::link::config_from_query;
-use crate::sim::Simulation;
-use gloo::timers::callback::Interval;
+use super::components::{
+    clients::{console_line, Clients},
+    cluster::Cluster,
+    controls::Controls,
+    inspector::{find_selected, Inspector},
+    locks::LockQueues,
+    next_events::NextEvents,
+    scenario::{ScenarioPanel, ScenarioView},
+    server_cards::ServerCards,
+    timeline::{group_of, Timeline},
+    votes::VoteBoxes,
+    zab_flow::ZabFlow,
+    znode_tree::{TreeRow, ZnodeTree, PAGE},
+};
+use super::export;
+use super::keyboard::use_keyboard;
+use super::state::{Action, Model};
+use super::url::{current_query, replace_query};
+use crate::i18n::{Lang, Msg};
+use crate::play::Playback;
+use crate::scenario::run::Shown;
+use crate::sim::SimConfig;
+use crate::viz;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use std::cell::RefCell;
+use std::rc::Rc;
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// How many of the latest trace events the timeline shows.
-const TIMELINE_LENGTH: usize = 40;
+/// How many of the latest (filtered) trace events the timeline lists.
+const TIMELINE_LENGTH: usize = 60;
+/// How many recent zxids the ZAB flow shows.
+const ZAB_ROWS: usize = 12;
+/// How many pending events the manual mode lists.
+const NEXT_EVENTS: usize = 12;
 
-fn initial_state() -> ClusterState {
-    let (config, problems) = config_from_query(&current_query());
-    let sim = Simulation::new(config).expect("config_from_query returns only valid configs");
-    ClusterState::new(sim, problems)
+fn initial_model() -> Model {
+    let query = current_query();
+    let (playback, problems) = Playback::from_address(&query);
+    let lang = form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Lang::from_code(&v))
+        .unwrap_or_default();
+    Model::new(playback, lang, problems)
+}
+
+/// Runs the animation loop while playing: one `Frame` per browser frame.
+#[hook]
+fn use_animation(model: &UseReducerHandle<Model>) {
+    let dispatcher = model.dispatcher();
+    use_effect_with(model.playing, move |&playing| {
+        let handle: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
+        fn schedule(handle: Rc<RefCell<Option<AnimationFrame>>>, dispatcher: UseReducerDispatcher<Model>) {
+            let next = handle.clone();
+            *handle.borrow_mut() = Some(request_animation_frame(move |now| {
+                dispatcher.dispatch(Action::Frame(now));
+                schedule(next, dispatcher);
+            }));
+        }
+        if playing {
+            schedule(handle.clone(), dispatcher);
+        }
+        move || {
+            handle.borrow_mut().take();
+        }
+    });
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(initial_state);
+    let model = use_reducer(initial_model);
+    use_animation(&model);
+    use_keyboard(model.dispatcher());
 
-    // The play loop: while playing, advance virtual time every frame.
+    // The address follows the run whenever it is still (not on every animation frame).
     {
-        let dispatcher = state.dispatcher();
-        use_effect_with(state.playing, move |&playing| {
-            let interval = playing
-                .then(|| Interval::new(FRAME_MS, move || dispatcher.dispatch(Action::Frame)));
-            move || drop(interval)
+        let playback = model.playback.clone();
+        let lang = model.lang;
+        use_effect_with((model.revision, model.playing, lang), move |&(_, playing, lang)| {
+            if !playing {
+                let mut query = playback.borrow().address();
+                if lang != Lang::En {
+                    query.push_str(&format!("&lang={}", lang.code()));
+                }
+                replace_query(&query);
+            }
+            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+                let _ = root.set_attribute("lang", lang.code());
+            }
         });
     }
 
-    let sim = state.sim.borrow();
+    let lang = model.lang;
+    let dispatcher = model.dispatcher();
+    let playback = model.playback.borrow();
+    let sim = playback.sim();
     let config = sim.config();
     let servers = sim.servers();
+    let server_ids = sim.server_ids();
+    let messages = viz::flight::messages_in_flight(sim);
+    let cut: Vec<_> = sim.network().cut_links().copied().collect();
+    let clients = viz::clients::clients(sim);
+    let sessions: Vec<_> = server_ids
+        .iter()
+        .map(|&id| (id, clients.iter().filter(|c| c.server == Some(id) && c.state == "CONNECTED").count()))
+        .collect();
+    let selected_message = find_selected(&messages, model.selected_message.as_ref());
+
+    // The tree of the chosen server, opened where the viewer opened it.
+    let tree_server = model.tree_server.filter(|s| server_ids.contains(s)).or(server_ids.first().copied());
+    let reference = viz::tree::reference_server(sim);
+    let mut tree_rows = Vec::new();
+    if let Some(server) = tree_server {
+        collect_rows(sim, server, "/", 1, &model, &mut tree_rows);
+    }
+    let detail = tree_server
+        .zip(model.selected_path.as_deref())
+        .and_then(|(server, path)| viz::tree::detail(sim, server, path));
+    let lock_server = reference.or(tree_server).unwrap_or(1);
+
     let trace = sim.trace();
-    let recent = trace[trace.len().saturating_sub(TIMELINE_LENGTH)..].to_vec();
+    let filtered: Vec<_> = trace
+        .iter()
+        .rev()
+        .filter(|e| model.filter_server.is_none_or(|s| e.server == s))
+        .filter(|e| model.filter_group.is_none_or(|g| group_of(&e.kind) == g))
+        .take(TIMELINE_LENGTH)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let pending = sim.pending_events();
+    let console: Vec<_> = playback
+        .console()
+        .iter()
+        .map(|entry| {
+            let outcome = match entry.outcome {
+                crate::play::action::Applied::Sent { xid } => {
+                    sim.client(&entry.client).and_then(|c| c.outcomes.get(&xid))
+                }
+                _ => None,
+            };
+            console_line(entry, outcome, lang)
+        })
+        .collect();
+    let scenario_view = scenario_view(&playback, lang);
     let quorum = config.servers / 2 + 1;
+
+    let on_export_trace = {
+        let playback = model.playback.clone();
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |_: MouseEvent| {
+            let playback = playback.borrow();
+            let sim = playback.sim();
+            let document = serde_json::json!({
+                "zooscope": env!("CARGO_PKG_VERSION"),
+                "address": playback.address(),
+                "config": sim.config(),
+                "now_ms": sim.now().as_millis(),
+                "steps": sim.steps_taken(),
+                "trace_hash": format!("{:016x}", sim.trace_hash()),
+                "trace": sim.trace(),
+            });
+            let name = format!("zooscope-seed{}-{}ms.json", sim.config().seed, sim.now().as_millis());
+            if let Err(problem) = export::download(&name, "application/json", &document.to_string()) {
+                dispatcher.dispatch(Action::Problem(problem));
+            }
+        })
+    };
+    let on_export_picture = {
+        let dispatcher = dispatcher.clone();
+        let name = format!("zooscope-seed{}-{}ms.svg", config.seed, sim.now().as_millis());
+        Callback::from(move |_: MouseEvent| {
+            let result = export::cluster_svg()
+                .ok_or_else(|| "the drawing is not on the page".to_string())
+                .and_then(|svg| export::download(&name, "image/svg+xml", &svg));
+            if let Err(problem) = result {
+                dispatcher.dispatch(Action::Problem(problem));
+            }
+        })
+    };
 
     html! {
         <main class="app">
             <header class="masthead">
                 <h1>{ "zooscope" }</h1>
-                <p class="tagline">{ "A ZooKeeper you can watch think." }</p>
+                <p class="tagline">{ lang.t(Msg::Tagline) }</p>
+                <div class="masthead-tools">
+                    <div class="lang-switch" role="group" aria-label={lang.t(Msg::Language)}>
+                        { for Lang::ALL.iter().map(|&l| {
+                            let dispatcher = dispatcher.clone();
+                            html! {
+                                <button data-testid={format!("lang-{}", l.code())} class={classes!((l == lang).then_some("active"))}
+                                        aria-pressed={(l == lang).to_string()}
+                                        onclick={Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::SetLang(l)))}>
+                                    { l.own_name() }
+                                </button>
+                            }
+                        }) }
+                    </div>
+                    <button data-testid="export-trace" onclick={on_export_trace}>{ lang.t(Msg::ExportTrace) }</button>
+                    <button data-testid="export-picture" onclick={on_export_picture}>{ lang.t(Msg::ExportPicture) }</button>
+                </div>
             </header>
-            { for state.problems.iter().map(|p| html! {
+            { for model.problems.iter().map(|p| html! {
                 <p class="problem" data-testid="problem" role="alert">{ p }</p>
             }) }
+            <ScenarioPanel view={scenario_view} {lang} dispatcher={dispatcher.clone()} />
             <Controls
-                playing={state.playing}
-                speed={state.speed}
+                playing={model.playing}
+                speed={model.speed}
                 now={sim.now()}
+                horizon={playback.horizon().1}
+                rewound={playback.is_rewound()}
                 next_event={sim.next_event_at()}
                 trace_hash={sim.trace_hash()}
                 seed={config.seed}
-                dispatcher={state.dispatcher()}
+                {lang}
+                dispatcher={dispatcher.clone()}
             />
-            <section class="explainer">
-                <p>
-                    { format!(
-                        "{} servers start LOOKING and vote for themselves; a better vote (higher epoch, \
-                         then zxid, then myid) wins them over, and {} votes make a leader, who then \
-                         establishes a new epoch with its followers. Crash the leader and watch the others \
-                         elect another (tick {} ms).",
-                        config.servers, quorum, config.tick_ms
-                    ) }
-                </p>
-            </section>
-            <section class="cluster" data-testid="cluster" aria-label="servers">
-                { for servers.into_iter().map(|status| {
-                    let id = status.id;
-                    html! { <ServerCard key={id} {status} dispatcher={state.dispatcher()} /> }
-                }) }
-            </section>
-            <Timeline events={recent} total={trace.len()} />
+            <div class="stage">
+                <section class="cluster" data-testid="cluster" aria-label={lang.t(Msg::ClusterTitle)}
+                         data-messages={messages.len().to_string()}>
+                    <Cluster
+                        servers={servers.clone()}
+                        messages={messages.clone()}
+                        display_ms={model.display_ms}
+                        cut={cut.clone()}
+                        {sessions}
+                        selected_link={model.selected_link}
+                        selected_message={model.selected_message.clone()}
+                        {lang}
+                        dispatcher={dispatcher.clone()}
+                    />
+                    <Legend {lang} count={messages.len()} />
+                    <Inspector link={model.selected_link} cut={cut} message={selected_message} {lang} dispatcher={dispatcher.clone()} />
+                    <ServerCards servers={servers.clone()} {lang} dispatcher={dispatcher.clone()} />
+                </section>
+                <div class="side">
+                    <VoteBoxes boxes={viz::votes::vote_boxes(sim)} {lang} />
+                    <ZabFlow flow={viz::zab::zab_flow(sim, ZAB_ROWS)} {lang} />
+                </div>
+            </div>
+            <div class="panels">
+                <ZnodeTree
+                    servers={servers.iter().map(|s| (s.id, s.up)).collect::<Vec<_>>()}
+                    server={tree_server}
+                    {reference}
+                    rows={tree_rows}
+                    selected={model.selected_path.clone()}
+                    {detail}
+                    {lang}
+                    dispatcher={dispatcher.clone()}
+                />
+                <div class="column">
+                    <Clients
+                        clients={clients}
+                        servers={server_ids.clone()}
+                        console={console}
+                        console_client={model.console_client.clone()}
+                        console_error={model.console_error.clone()}
+                        {lang}
+                        dispatcher={dispatcher.clone()}
+                    />
+                    <LockQueues queues={viz::locks::lock_queues(sim, lock_server)} {lang} />
+                </div>
+                <div class="column">
+                    <NextEvents events={pending.iter().take(NEXT_EVENTS).cloned().collect::<Vec<_>>()} total={pending.len()} {lang} dispatcher={dispatcher.clone()} />
+                    <Timeline
+                        events={filtered}
+                        total={trace.len()}
+                        servers={server_ids.clone()}
+                        filter_server={model.filter_server}
+                        filter_group={model.filter_group}
+                        {lang}
+                        dispatcher={dispatcher.clone()}
+                    />
+                </div>
+            </div>
+            <footer class="colophon">
+                <NewRun config={config.clone()} {lang} dispatcher={dispatcher.clone()} />
+                <p class="explainer">{ lang.fill(Msg::Explainer, &[&config.servers, &quorum]) }</p>
+                <p class="hint">{ lang.t(Msg::KeysHelp) }</p>
+            </footer>
         </main>
+    }
+}
+
+/// The open levels of `server`'s tree under `parent`, depth first, a page at a time.
+fn collect_rows(
+    sim: &crate::sim::Simulation,
+    server: crate::peer::message::ServerId,
+    parent: &str,
+    depth: usize,
+    model: &Model,
+    rows: &mut Vec<TreeRow>,
+) {
+    let children = viz::tree::children(sim, server, parent);
+    let limit = model.page_limits.get(parent).copied().unwrap_or(PAGE);
+    let total = children.len();
+    for child in children.into_iter().take(limit) {
+        let open = model.open_paths.contains(&child.path);
+        let path = child.path.clone();
+        rows.push(TreeRow::Node { depth, child, open });
+        if open {
+            collect_rows(sim, server, &path, depth + 1, model, rows);
+        }
+    }
+    if total > limit {
+        rows.push(TreeRow::More {
+            depth,
+            parent: parent.to_string(),
+            count: total - limit,
+        });
+    }
+}
+
+fn scenario_view(playback: &Playback, lang: Lang) -> ScenarioView {
+    let shown_steps = playback.sim().steps_taken();
+    if let Some(left) = playback.left_scenario() {
+        let title = crate::scenario::library::find(&left.name)
+            .and_then(|s| s.parse().ok())
+            .map_or_else(|| left.name.clone(), |s| lang.pick(&s.title).to_string());
+        return ScenarioView {
+            name: Some(left.name.clone()),
+            title: Some(title),
+            summary: None,
+            narration: Vec::new(),
+            question: None,
+            answers: Vec::new(),
+            can_continue: false,
+            awaiting_reveal: false,
+            catching_up: false,
+            finished: false,
+            failure: None,
+            left: true,
+        };
+    }
+    let Some(run) = playback.scenario() else {
+        return ScenarioView {
+            name: None,
+            title: None,
+            summary: None,
+            narration: Vec::new(),
+            question: None,
+            answers: Vec::new(),
+            can_continue: false,
+            awaiting_reveal: false,
+            catching_up: false,
+            finished: false,
+            failure: None,
+            left: false,
+        };
+    };
+    let caught_up = playback.caught_up();
+    let narration: Vec<_> = run
+        .narration
+        .iter()
+        .filter(|n| n.at_step <= shown_steps)
+        .cloned()
+        .collect();
+    let answers: Vec<_> = run
+        .answers
+        .iter()
+        .filter(|a| a.reveal_at_step <= shown_steps && caught_up)
+        .cloned()
+        .collect();
+    let awaiting_reveal = run.answers.len() > answers.len();
+    let question = run.open_question.clone().filter(|_| caught_up);
+    let question_shown = question.is_some()
+        || narration.last().is_some_and(|n| matches!(n.shown, Shown::Question(_))) && run.open_question.is_some();
+    ScenarioView {
+        name: Some(run.scenario.name.clone()),
+        title: Some(lang.pick(run.title()).to_string()),
+        summary: Some(lang.pick(&run.scenario.summary).to_string()),
+        narration,
+        question,
+        answers,
+        can_continue: !run.is_finished() && !question_shown && run.open_question.is_none(),
+        awaiting_reveal,
+        catching_up: !caught_up,
+        finished: run.is_finished(),
+        failure: run.failure.as_ref().map(|f| f.to_string()),
+        left: false,
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LegendProps {
+    lang: Lang,
+    count: usize,
+}
+
+#[function_component(Legend)]
+fn legend(props: &LegendProps) -> Html {
+    let lang = props.lang;
+    let families = [
+        ("vote", Msg::FamilyVote),
+        ("discovery", Msg::FamilyDiscovery),
+        ("sync", Msg::FamilySync),
+        ("establish", Msg::FamilyEstablish),
+        ("proposal", Msg::FamilyProposal),
+        ("ack", Msg::FamilyAck),
+        ("commit", Msg::FamilyCommit),
+        ("ping", Msg::FamilyPing),
+        ("request", Msg::FamilyRequest),
+    ];
+    html! {
+        <div class="legend" aria-label={lang.t(Msg::Legend)}>
+            <span class="count">{ lang.fill(Msg::MessagesInFlight, &[&props.count]) }</span>
+            { for families.iter().map(|(class, msg)| html! {
+                <span class={classes!("legend-item", *class)}><span class="swatch"></span>{ lang.t(*msg) }</span>
+            }) }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct NewRunProps {
+    config: SimConfig,
+    lang: Lang,
+    dispatcher: UseReducerDispatcher<Model>,
+}
+
+/// Settings for a fresh run: ensemble size, observers, seed.
+#[function_component(NewRun)]
+fn new_run(props: &NewRunProps) -> Html {
+    let lang = props.lang;
+    let servers = use_node_ref();
+    let observers = use_node_ref();
+    let seed = use_node_ref();
+    let onclick = {
+        let (servers, observers, seed) = (servers.clone(), observers.clone(), seed.clone());
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |_: MouseEvent| {
+            let read = |node: &NodeRef, default: u64| {
+                node.cast::<HtmlInputElement>()
+                    .and_then(|i| i.value().parse().ok())
+                    .unwrap_or(default)
+            };
+            let config = SimConfig {
+                servers: read(&servers, 3),
+                observers: read(&observers, 0),
+                seed: read(&seed, 1),
+                ..SimConfig::default()
+            };
+            dispatcher.dispatch(Action::NewRun(config));
+        })
+    };
+    html! {
+        <div class="new-run">
+            <label>{ lang.t(Msg::Servers) }{ " " }<input ref={servers} data-testid="servers" type="number" min="1" max="15" value={props.config.servers.to_string()} /></label>
+            <label>{ lang.t(Msg::Observers) }{ " " }<input ref={observers} data-testid="observers" type="number" min="0" max="15" value={props.config.observers.to_string()} /></label>
+            <label>{ lang.t(Msg::Seed) }{ " " }<input ref={seed} data-testid="seed" type="number" min="0" value={props.config.seed.to_string()} /></label>
+            <button data-testid="new-run" onclick={onclick} title={lang.t(Msg::NewRunTitle)}>{ lang.t(Msg::NewRun) }</button>
+        </div>
     }
 }

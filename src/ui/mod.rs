@@ -1,9 +1,11 @@
 //! The browser visualiser (wasm32 only). Only this module touches the DOM: it owns a
-//! [`Simulation`](crate::sim::Simulation), advances it on the user's command or in real time,
-//! and draws what the core reports.
+//! [`Playback`](crate::play::Playback), advances it on the viewer's command or in real time,
+//! and draws what the core reports through [`viz`](crate::viz).
 
 mod app;
 mod components;
+mod export;
+mod keyboard;
 mod state;
 mod url;
 

@@ -1,0 +1,207 @@
+//! The ensemble drawn as an SVG: servers on a ring, the links between them (cut ones red),
+//! and every message in flight gliding along its link, coloured by protocol family.
+
+use crate::i18n::{role_name, Lang, Msg};
+use crate::peer::message::{PeerState, ServerId};
+use crate::sim::ServerStatus;
+use crate::ui::state::{Action, MessageRef, Model};
+use crate::viz::flight::{FlightState, MessageInFlight};
+use yew::prelude::*;
+
+pub const WIDTH: f64 = 1000.0;
+pub const HEIGHT: f64 = 620.0;
+const NODE_RADIUS: f64 = 50.0;
+
+#[derive(Properties, PartialEq)]
+pub struct ClusterProps {
+    pub servers: Vec<ServerStatus>,
+    pub messages: Vec<MessageInFlight>,
+    /// Virtual time on show, with a fraction.
+    pub display_ms: f64,
+    pub cut: Vec<(ServerId, ServerId)>,
+    /// Connected client sessions per server, by id.
+    pub sessions: Vec<(ServerId, usize)>,
+    pub selected_link: Option<(ServerId, ServerId)>,
+    pub selected_message: Option<MessageRef>,
+    pub lang: Lang,
+    pub dispatcher: UseReducerDispatcher<Model>,
+}
+
+/// Where server number `index` of `count` sits.
+pub fn position(index: usize, count: usize) -> (f64, f64) {
+    let (cx, cy) = (WIDTH / 2.0, HEIGHT / 2.0);
+    let (rx, ry) = (WIDTH / 2.0 - 110.0, HEIGHT / 2.0 - 90.0);
+    let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * index as f64 / count as f64;
+    (cx + rx * angle.cos(), cy + ry * angle.sin())
+}
+
+pub fn role_class(status: &ServerStatus) -> &'static str {
+    match status.state {
+        None if status.booting => "booting",
+        None => "down",
+        Some(PeerState::Leading) => "leading",
+        Some(PeerState::Following) => "following",
+        Some(PeerState::Observing) => "observing",
+        Some(PeerState::Looking) => "looking",
+    }
+}
+
+/// The role as the tests and the page read it (`data-role`).
+pub fn role_label(status: &ServerStatus) -> String {
+    match status.state {
+        None if status.booting => "BOOTING".into(),
+        None => "DOWN".into(),
+        Some(state) => state.to_string(),
+    }
+}
+
+fn role_text(lang: Lang, status: &ServerStatus) -> &'static str {
+    match status.state {
+        None if status.booting => lang.t(Msg::RoleBooting),
+        None => lang.t(Msg::RoleDown),
+        Some(state) => role_name(lang, state),
+    }
+}
+
+#[function_component(Cluster)]
+pub fn cluster(props: &ClusterProps) -> Html {
+    let lang = props.lang;
+    let count = props.servers.len();
+    let index_of = |id: ServerId| props.servers.iter().position(|s| s.id == id);
+    let at = |id: ServerId| index_of(id).map(|i| position(i, count));
+
+    let mut links = Vec::new();
+    for (i, a) in props.servers.iter().enumerate() {
+        for b in &props.servers[i + 1..] {
+            let (from, to) = (position(i, count), at(b.id).unwrap_or_default());
+            let ab = props.cut.contains(&(a.id, b.id));
+            let ba = props.cut.contains(&(b.id, a.id));
+            let selected = props.selected_link == Some((a.id, b.id));
+            let pair = (a.id, b.id);
+            let dispatcher = props.dispatcher.clone();
+            let onclick = Callback::from(move |_: MouseEvent| {
+                dispatcher.dispatch(Action::SelectLink(Some(pair)))
+            });
+            let mid = ((from.0 + to.0) / 2.0, (from.1 + to.1) / 2.0);
+            let title = lang.fill(Msg::LinkTitle, &[&a.id, &b.id]);
+            links.push(html! {
+                <g class={classes!("link", selected.then_some("selected"))}
+                   data-testid={format!("link-{}-{}", a.id, b.id)}
+                   data-cut={match (ab, ba) { (true, true) => "both", (true, false) => "forward", (false, true) => "backward", _ => "none" }}
+                   {onclick}>
+                    <title>{ title }</title>
+                    <line class="link-hit" x1={from.0.to_string()} y1={from.1.to_string()} x2={to.0.to_string()} y2={to.1.to_string()} />
+                    <line class={classes!("link-line", ab.then_some("cut"))} x1={from.0.to_string()} y1={from.1.to_string()} x2={mid.0.to_string()} y2={mid.1.to_string()} />
+                    <line class={classes!("link-line", ba.then_some("cut"))} x1={mid.0.to_string()} y1={mid.1.to_string()} x2={to.0.to_string()} y2={to.1.to_string()} />
+                    if ab || ba {
+                        <text class="scissors" x={mid.0.to_string()} y={(mid.1 + 6.0).to_string()}>{ "✂" }</text>
+                    }
+                </g>
+            });
+        }
+    }
+
+    let glyphs = props.messages.iter().filter_map(|message| {
+        let (from, to) = (at(message.from)?, at(message.to)?);
+        let progress = match message.state {
+            FlightState::Travelling => {
+                let span = message.arrives_at.millis_since(message.sent_at).max(1) as f64;
+                ((props.display_ms - message.sent_at.as_millis() as f64) / span).clamp(0.0, 1.0)
+            }
+            FlightState::Held | FlightState::Stalled => 0.12,
+        };
+        let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+        let length = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (ux, uy) = (dx / length, dy / length);
+        // Each direction has its own lane, so crossing messages do not hide each other.
+        let lane = 7.0;
+        let start = NODE_RADIUS + 4.0;
+        let travel = (length - 2.0 * start).max(0.0);
+        let x = from.0 + ux * (start + travel * progress) - uy * lane;
+        let y = from.1 + uy * (start + travel * progress) + ux * lane;
+        let reference = MessageRef {
+            key: message.key,
+            from: message.from,
+            to: message.to,
+            sent_at: message.sent_at,
+            kind: message.kind,
+        };
+        let selected = props.selected_message.as_ref() == Some(&reference);
+        let dispatcher = props.dispatcher.clone();
+        let onclick = Callback::from(move |event: MouseEvent| {
+            event.stop_propagation();
+            dispatcher.dispatch(Action::SelectMessage(Some(reference.clone())))
+        });
+        let state = match message.state {
+            FlightState::Travelling => "travelling",
+            FlightState::Held => "held",
+            FlightState::Stalled => "stalled",
+        };
+        Some(html! {
+            <g class={classes!("message", message.family.name(), state, selected.then_some("selected"))}
+               transform={format!("translate({x:.1} {y:.1})")} {onclick} data-kind={message.kind}>
+                <title>{ &message.summary }</title>
+                <circle r="8" />
+            </g>
+        })
+    });
+
+    let nodes = props.servers.iter().enumerate().map(|(i, status)| {
+        let (x, y) = position(i, count);
+        let id = status.id;
+        let sessions = props
+            .sessions
+            .iter()
+            .find(|(server, _)| *server == id)
+            .map_or(0, |(_, n)| *n);
+        let dispatcher = props.dispatcher.clone();
+        let onclick = Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::SelectTreeServer(id)));
+        let shape = if status.observer {
+            html! { <rect class="node-shape" x={(-NODE_RADIUS).to_string()} y={(-NODE_RADIUS * 0.8).to_string()} width={(2.0 * NODE_RADIUS).to_string()} height={(1.6 * NODE_RADIUS).to_string()} rx="14" /> }
+        } else {
+            html! { <circle class="node-shape" r={NODE_RADIUS.to_string()} /> }
+        };
+        let zxid_line = format!("{} / {}", status.last_logged, status.committed);
+        html! {
+            <g class={classes!("node", role_class(status), status.observer.then_some("observer"), status.paused.then_some("paused"))}
+               transform={format!("translate({x:.1} {y:.1})")}
+               data-testid={format!("server-{id}")}
+               data-role={role_label(status)}
+               data-epoch={status.current_epoch.to_string()}
+               data-zxid={status.last_logged.to_string()}
+               data-committed={status.committed.to_string()}
+               {onclick}>
+                <title>{ status.to_string() }</title>
+                { shape }
+                <text class="node-id" y="-8">{ id.to_string() }</text>
+                <text class="node-role" y="16">{ role_text(lang, status) }</text>
+                <text class="node-detail" y={(NODE_RADIUS + 20.0).to_string()}>
+                    { format!("e{} (a{}) · {}", status.current_epoch, status.accepted_epoch, zxid_line) }
+                </text>
+                if sessions > 0 {
+                    <text class="node-sessions" y={(NODE_RADIUS + 40.0).to_string()}>
+                        { format!("{} {}", sessions, lang.t(Msg::SessionsHere)) }
+                    </text>
+                }
+                if status.paused {
+                    <text class="node-mark" y="-28">{ "⏸" }</text>
+                }
+                if !status.up && !status.booting {
+                    <text class="node-mark down" y="-26">{ "✕" }</text>
+                }
+                if status.observer {
+                    <text class="node-tag" y={(-NODE_RADIUS * 0.8 - 8.0).to_string()}>{ lang.t(Msg::ObserverTag) }</text>
+                }
+            </g>
+        }
+    });
+
+    html! {
+        <svg class="cluster-svg" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
+             aria-label={lang.t(Msg::ClusterTitle)} xmlns="http://www.w3.org/2000/svg">
+            <g class="links">{ for links }</g>
+            <g class="nodes">{ for nodes }</g>
+            <g class="messages">{ for glyphs }</g>
+        </svg>
+    }
+}
