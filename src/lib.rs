@@ -11,6 +11,7 @@ pub mod proto;
 pub mod scenario;
 pub mod sim;
 pub mod time;
+pub mod viz;
 pub mod zkcli;
 pub mod zkserver;
 pub mod zoocfg;

@@ -13,6 +13,7 @@ const CORE_PATHS: &[&str] = &[
     "src/zkserver",
     "src/sim",
     "src/scenario",
+    "src/viz",
     "src/zkcli",
     "src/time.rs",
     "src/zoocfg.rs",

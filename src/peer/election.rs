@@ -102,13 +102,22 @@ pub struct ReceivedVote {
 impl ReceivedVote {
     /// ZooKeeper's `Vote.equals`: votes from LOOKING servers agree if everything agrees;
     /// once a server follows or leads, only the leader and its epoch matter.
-    fn agrees_with(&self, other: &ReceivedVote) -> bool {
+    pub fn agrees_with(&self, other: &ReceivedVote) -> bool {
         if self.state == PeerState::Looking && other.state == PeerState::Looking {
             self.vote == other.vote && self.round == other.round
         } else {
             self.vote.leader == other.vote.leader && self.vote.peer_epoch == other.vote.peer_epoch
         }
     }
+}
+
+/// The latest change of a server's vote in its current election, for the vote box.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteChangeRecord {
+    pub at: VirtualTime,
+    pub from: Vote,
+    pub to: Vote,
+    pub reason: VoteReason,
 }
 
 /// What the election asks of its server.
@@ -167,6 +176,8 @@ pub struct Election {
     looking: bool,
     /// What the server answers LOOKING servers with once it has decided.
     decided: Option<(Vote, u64)>,
+    /// The latest vote change after the election's start (which votes for itself).
+    last_change: Option<VoteChangeRecord>,
 }
 
 impl Election {
@@ -184,6 +195,7 @@ impl Election {
             resend_interval_ms: timing.finalize_wait_ms,
             looking: false,
             decided: None,
+            last_change: None,
         }
     }
 
@@ -213,6 +225,13 @@ impl Election {
         self.finalize_until
     }
 
+    /// The latest change of this server's vote since its current election started (`None`
+    /// while it still holds the vote it started with). The same change the trace reports as
+    /// `VoteChanged`.
+    pub fn last_change(&self) -> Option<VoteChangeRecord> {
+        self.last_change
+    }
+
     /// The vote this server stands by: its proposal while LOOKING, its decision after.
     pub fn current_vote(&self) -> (Vote, u64) {
         match self.decided {
@@ -237,6 +256,7 @@ impl Election {
     pub fn start(&mut self, now: VirtualTime, own: Vote, events: &mut Vec<ElectionEvent>) {
         self.round += 1;
         self.looking = true;
+        self.last_change = None;
         self.received.clear();
         self.out_of_election.clear();
         self.finalize_until = None;
@@ -330,7 +350,7 @@ impl Election {
             } else {
                 own
             };
-            self.change_vote(best, VoteReason::JoinedNewerRound, events);
+            self.change_vote(now, best, VoteReason::JoinedNewerRound, events);
             self.record_own_vote(now);
             events.push(ElectionEvent::Broadcast);
         } else if received.round < self.round {
@@ -338,7 +358,7 @@ impl Election {
             return;
         } else if self.can_lead(&received.vote) && received.vote.beats(&self.proposal) {
             let reason = received.vote.reason_over(&self.proposal);
-            self.change_vote(received.vote, reason, events);
+            self.change_vote(now, received.vote, reason, events);
             self.finalize_until = None;
             self.record_own_vote(now);
             events.push(ElectionEvent::Broadcast);
@@ -428,8 +448,20 @@ impl Election {
         }
     }
 
-    fn change_vote(&mut self, to: Vote, reason: VoteReason, events: &mut Vec<ElectionEvent>) {
+    fn change_vote(
+        &mut self,
+        now: VirtualTime,
+        to: Vote,
+        reason: VoteReason,
+        events: &mut Vec<ElectionEvent>,
+    ) {
         if to != self.proposal {
+            self.last_change = Some(VoteChangeRecord {
+                at: now,
+                from: self.proposal,
+                to,
+                reason,
+            });
             events.push(ElectionEvent::VoteChanged {
                 from: self.proposal,
                 to,

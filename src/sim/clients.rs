@@ -129,6 +129,11 @@ impl SimClient {
         }
     }
 
+    /// Requests waiting for a connection to be sent on.
+    pub fn queued_len(&self) -> usize {
+        self.queued.len()
+    }
+
     pub fn is_live(&self) -> bool {
         !matches!(self.state, ClientState::Expired | ClientState::Closed)
     }

@@ -265,6 +265,8 @@ enum Event {
         from: ServerId,
         to: ServerId,
         message: PeerMessage,
+        /// When it was put on the wire: its send, or its release from a hold or a stall.
+        sent_at: VirtualTime,
     },
     Timer {
         server: ServerId,
@@ -329,6 +331,18 @@ pub struct PendingEvent {
     pub description: String,
     /// A message in flight can also be dropped.
     pub droppable: bool,
+}
+
+/// A message between servers in the agenda, for displays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delivery<'a> {
+    /// Its place in the agenda; `key.0` is when it arrives.
+    pub key: EventKey,
+    pub from: ServerId,
+    pub to: ServerId,
+    pub message: &'a PeerMessage,
+    /// When it was put on the wire: its send, or its release from a hold or a stall.
+    pub sent_at: VirtualTime,
 }
 
 /// One server's place in the simulation.
@@ -635,6 +649,27 @@ impl Simulation {
             .collect()
     }
 
+    /// The messages between servers scheduled for delivery, in agenda order (the order they
+    /// will arrive). Messages parked by a hold rule or stalled on a cut link are not in the
+    /// agenda: see [`Network::held`] and [`Network::stalled`].
+    pub fn deliveries(&self) -> impl Iterator<Item = Delivery<'_>> + '_ {
+        self.agenda.iter().filter_map(|(&key, event)| match event {
+            Event::Deliver {
+                from,
+                to,
+                message,
+                sent_at,
+            } => Some(Delivery {
+                key,
+                from: *from,
+                to: *to,
+                message,
+                sent_at: *sent_at,
+            }),
+            _ => None,
+        })
+    }
+
     /// Everything that could happen next, in the order it would.
     pub fn pending_events(&self) -> Vec<PendingEvent> {
         self.agenda
@@ -642,7 +677,9 @@ impl Simulation {
             .map(|(&key, event)| {
                 let (kind, description, droppable) = match event {
                     Event::Boot { server, .. } => ("boot", format!("server {server} boots"), false),
-                    Event::Deliver { from, to, message } => (
+                    Event::Deliver {
+                        from, to, message, ..
+                    } => (
                         "deliver",
                         format!("deliver {message} from {from} to {to}"),
                         true,
@@ -810,6 +847,7 @@ impl Simulation {
                             from: held.from,
                             to: held.to,
                             message: held.message,
+                            sent_at: self.now,
                         },
                     );
                 }
@@ -847,7 +885,10 @@ impl Simulation {
                 }
             }
             Command::DropInFlight(key) => {
-                if let Some(Event::Deliver { from, to, message }) = self.agenda.remove(&key) {
+                if let Some(Event::Deliver {
+                    from, to, message, ..
+                }) = self.agenda.remove(&key)
+                {
                     self.lost(from, to, &message, "dropped by hand");
                 }
             }
@@ -1000,7 +1041,12 @@ impl Simulation {
                 server,
                 incarnation,
             } => self.boot(server, incarnation),
-            Event::Deliver { from, to, message } => self.deliver(from, to, message),
+            Event::Deliver {
+                from,
+                to,
+                message,
+                sent_at,
+            } => self.deliver(from, to, message, sent_at),
             Event::Timer {
                 server,
                 incarnation,
@@ -1062,7 +1108,13 @@ impl Simulation {
         self.feed(server, Input::Boot { disk });
     }
 
-    fn deliver(&mut self, from: ServerId, to: ServerId, message: PeerMessage) {
+    fn deliver(
+        &mut self,
+        from: ServerId,
+        to: ServerId,
+        message: PeerMessage,
+        sent_at: VirtualTime,
+    ) {
         let destination_up = self.slots.get(&to).is_some_and(|slot| slot.node.is_some());
         if !destination_up {
             self.lost(from, to, &message, "destination is down");
@@ -1072,7 +1124,7 @@ impl Simulation {
             // TCP retransmits a ZAB packet until the link heals (or an end gives up);
             // an election notification is simply lost, and resent later.
             if matches!(message, PeerMessage::Zab { .. }) {
-                self.network.stall(from, to, message);
+                self.network.stall(from, to, message, sent_at);
             } else {
                 self.lost(from, to, &message, "link cut");
             }
@@ -1095,6 +1147,7 @@ impl Simulation {
                     from: stalled.from,
                     to: stalled.to,
                     message: stalled.message,
+                    sent_at: self.now,
                 },
             );
         }
@@ -1265,7 +1318,15 @@ impl Simulation {
             Fate::Deliver(times) => {
                 for at in times {
                     let message = message.clone();
-                    self.schedule(at, Event::Deliver { from, to, message });
+                    self.schedule(
+                        at,
+                        Event::Deliver {
+                            from,
+                            to,
+                            message,
+                            sent_at: now,
+                        },
+                    );
                 }
             }
             Fate::Held => {}

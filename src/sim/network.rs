@@ -69,6 +69,8 @@ pub struct HeldMessage {
     pub from: ServerId,
     pub to: ServerId,
     pub message: PeerMessage,
+    /// When its sender sent it.
+    pub sent_at: VirtualTime,
 }
 
 /// What the network decided for one message.
@@ -123,9 +125,25 @@ impl Network {
         self.cut.clear();
     }
 
+    /// ZAB packets waiting for a cut link to heal, in the order they were sent.
+    pub fn stalled(&self) -> &[HeldMessage] {
+        &self.stalled
+    }
+
     /// Keeps a ZAB packet that met a cut link until the link heals.
-    pub fn stall(&mut self, from: ServerId, to: ServerId, message: PeerMessage) {
-        self.stalled.push(HeldMessage { from, to, message });
+    pub fn stall(
+        &mut self,
+        from: ServerId,
+        to: ServerId,
+        message: PeerMessage,
+        sent_at: VirtualTime,
+    ) {
+        self.stalled.push(HeldMessage {
+            from,
+            to,
+            message,
+            sent_at,
+        });
     }
 
     /// The stalled packets whose links are no longer cut, in the order they were sent.
@@ -168,7 +186,7 @@ impl Network {
     ) -> Fate {
         if self.is_cut(from, to) {
             if matches!(message, PeerMessage::Zab { .. }) {
-                self.stall(from, to, message.clone());
+                self.stall(from, to, message.clone(), now);
                 return Fate::Held;
             }
             return Fate::Lost("link cut");
@@ -187,6 +205,7 @@ impl Network {
                         from,
                         to,
                         message: message.clone(),
+                        sent_at: now,
                     });
                     return Fate::Held;
                 }
