@@ -130,7 +130,7 @@ catalog! {
     NoVotesYet => "no votes received yet", "尚未收到选票";
     VoteWins => "server {0}'s vote wins: {1}", "服务器 {0} 的选票胜出：{1}";
     StillOwnVote => "still votes for itself", "仍投给自己";
-    QuorumCount => "{0} of {1} needed agree", "需要 {1} 票，已有 {0} 票一致";
+    QuorumCount => "{0} agree, {1} needed:", "{0} 票一致，需要 {1} 票：";
     FinalizingUntil => "a quorum agrees: waiting until {0} for a better vote", "已获多数同意：等到 {0} 看是否有更好的选票";
     OutOfElection => "(already decided)", "（已完成选举）";
     ReasonNewRound => "a new round: it votes for itself", "新的一轮：先投自己";
@@ -196,6 +196,7 @@ catalog! {
     PendingRequests => "{0} pending", "{0} 个待答复";
     MoveTo => "Move to", "迁移到";
     Disconnect => "Go away", "离开";
+    Burst => "Burst of {0} writes", "连续写入 {0} 次";
     ConsoleFor => "Console for", "控制台会话";
     ConsolePlaceholder => "create /app \"hello\"   ·   ls /   ·   get -w /app   ·   help",
         "create /app \"hello\"   ·   ls /   ·   get -w /app   ·   help";

@@ -50,7 +50,16 @@ pub enum ViewerAction {
         client: String,
         line: String,
     },
+    /// A burst of writes from one client: `count` sequential creates `/burst-NNNNNNNNNN`,
+    /// pipelined, to watch ZAB under load (and to grow a large tree).
+    Burst {
+        client: String,
+        count: u32,
+    },
 }
+
+/// The most writes one burst sends.
+pub const MAX_BURST: u32 = 10_000;
 
 /// What applying an action gave: for a console command, the request's xid (its answer is
 /// found in the client's outcomes) or why it could not be sent.
@@ -117,6 +126,7 @@ impl ViewerAction {
             }
             ViewerAction::Disconnect(name) => Command::DisconnectClient(name.clone()),
             ViewerAction::Cli { client, line } => return send_cli(sim, client, line),
+            ViewerAction::Burst { client, count } => return send_burst(sim, client, *count),
             ViewerAction::Crash(id)
             | ViewerAction::Restart(id)
             | ViewerAction::Pause(id)
@@ -153,6 +163,24 @@ fn send_cli(sim: &mut Simulation, client: &str, line: &str) -> Applied {
             None => Applied::Refused(format!("{client}'s session is over")),
         },
     }
+}
+
+fn send_burst(sim: &mut Simulation, client: &str, count: u32) -> Applied {
+    if count == 0 || count > MAX_BURST {
+        return Applied::Refused(format!(
+            "a burst sends 1 to {MAX_BURST} writes, not {count}"
+        ));
+    }
+    let mut first = None;
+    for _ in 0..count {
+        match send_cli(sim, client, "create -s /burst- w") {
+            Applied::Sent { xid } => {
+                first.get_or_insert(xid);
+            }
+            other => return other,
+        }
+    }
+    first.map_or(Applied::Done, |xid| Applied::Sent { xid })
 }
 
 fn link(from: ServerId, to: ServerId, both_ways: bool) -> String {
@@ -192,6 +220,7 @@ impl fmt::Display for ViewerAction {
             ViewerAction::MoveClient { name, server } => write!(f, "move:{name}@{server}"),
             ViewerAction::Disconnect(name) => write!(f, "disconnect:{name}"),
             ViewerAction::Cli { client, line } => write!(f, "cli:{client}:{line}"),
+            ViewerAction::Burst { client, count } => write!(f, "burst:{client}*{count}"),
         }
     }
 }
@@ -294,6 +323,14 @@ impl ViewerAction {
                     line: line.to_string(),
                 }
             }
+            "burst" => {
+                let bad = || format!("{rest:?}: write burst:CLIENT*COUNT");
+                let (client, count) = rest.split_once('*').ok_or_else(bad)?;
+                ViewerAction::Burst {
+                    client: client_name(client)?,
+                    count: count.parse().map_err(|_| bad())?,
+                }
+            }
             other => return Err(format!("unknown action {other:?}")),
         })
     }
@@ -333,6 +370,10 @@ mod tests {
                 server: 3,
             },
             ViewerAction::Disconnect("bob".into()),
+            ViewerAction::Burst {
+                client: "carol".into(),
+                count: 50,
+            },
             ViewerAction::Cli {
                 client: "alice".into(),
                 line: "create -e -s /lock/n- \"a:b\"".into(),

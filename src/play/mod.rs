@@ -187,7 +187,15 @@ impl Playback {
 
     /// Whether the display is behind the furthest point reached (after a rewind).
     pub fn is_rewound(&self) -> bool {
-        self.applied < self.script.len() || self.shown.steps_taken() < self.horizon.0
+        // Following a scenario, the script's future is the runner's lead, not a rewind.
+        let future_entries = self.scenario.is_none() && self.applied < self.script.len();
+        future_entries || self.shown.steps_taken() < self.horizon.0
+    }
+
+    /// Whether a message is on its way between servers (the display hurries through quiet
+    /// stretches where only timers are due).
+    pub fn messages_travelling(&self) -> bool {
+        self.shown.deliveries().next().is_some()
     }
 
     /// Where the display may go: a scenario's runner bounds it; free play does not.
@@ -282,9 +290,12 @@ impl Playback {
         }
     }
 
-    fn apply_entry(&mut self, entry: &ScriptEntry) {
+    fn apply_entry(&mut self, entry: &ScriptEntry) -> Applied {
         match entry {
-            ScriptEntry::Scenario(recorded) => self.shown.command(recorded.command.clone()),
+            ScriptEntry::Scenario(recorded) => {
+                self.shown.command(recorded.command.clone());
+                Applied::Done
+            }
             ScriptEntry::Viewer { action, at, .. } => {
                 let outcome = action.apply(&mut self.shown);
                 if let ViewerAction::Cli { client, line } = action {
@@ -292,9 +303,10 @@ impl Playback {
                         client: client.clone(),
                         line: line.clone(),
                         at: *at,
-                        outcome,
+                        outcome: outcome.clone(),
                     });
                 }
+                outcome
             }
         }
     }
@@ -373,18 +385,8 @@ impl Playback {
             action,
         };
         self.script.push(entry.clone());
-        self.apply_entry(&entry);
         self.applied += 1;
-        match (&entry, self.console.last()) {
-            (
-                ScriptEntry::Viewer {
-                    action: ViewerAction::Cli { .. },
-                    ..
-                },
-                Some(line),
-            ) => line.outcome.clone(),
-            _ => Applied::Done,
-        }
+        self.apply_entry(&entry)
     }
 
     // ---- following a scenario ----

@@ -201,3 +201,46 @@ fn a_scenario_address_restores_its_narration() {
     assert_eq!(a.narration, b.narration);
     assert_eq!(restored.sim().trace_hash(), playback.sim().trace_hash());
 }
+
+#[test]
+fn a_burst_of_writes_fills_the_pipeline_and_every_server_ends_with_them() {
+    let mut playback = free_run();
+    playback.act(ViewerAction::AddClient {
+        name: "load".into(),
+        server: 2,
+        timeout_ms: 10_000,
+    });
+    playback.advance_to(seconds(6));
+    assert!(matches!(
+        playback.act(ViewerAction::Burst {
+            client: "load".into(),
+            count: 200,
+        }),
+        Applied::Sent { .. }
+    ));
+    let mut most_in_flight = 0;
+    for ms in 6_000..6_400 {
+        playback.advance_to(VirtualTime::from_millis(ms));
+        most_in_flight = most_in_flight.max(playback.sim().deliveries().count());
+    }
+    assert!(
+        most_in_flight > 100,
+        "only {most_in_flight} messages in flight at most"
+    );
+    playback.advance_to(seconds(10));
+    for peer in playback.sim().peers() {
+        assert_eq!(
+            peer.tree().children("/").unwrap().len(),
+            201,
+            "server {}",
+            peer.myid()
+        );
+    }
+    assert!(matches!(
+        playback.act(ViewerAction::Burst {
+            client: "load".into(),
+            count: 0,
+        }),
+        Applied::Refused(_)
+    ));
+}

@@ -53,7 +53,10 @@ fn use_animation(model: &UseReducerHandle<Model>) {
     let dispatcher = model.dispatcher();
     use_effect_with(model.playing, move |&playing| {
         let handle: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
-        fn schedule(handle: Rc<RefCell<Option<AnimationFrame>>>, dispatcher: UseReducerDispatcher<Model>) {
+        fn schedule(
+            handle: Rc<RefCell<Option<AnimationFrame>>>,
+            dispatcher: UseReducerDispatcher<Model>,
+        ) {
             let next = handle.clone();
             *handle.borrow_mut() = Some(request_animation_frame(move |now| {
                 dispatcher.dispatch(Action::Frame(now));
@@ -79,18 +82,24 @@ pub fn app() -> Html {
     {
         let playback = model.playback.clone();
         let lang = model.lang;
-        use_effect_with((model.revision, model.playing, lang), move |&(_, playing, lang)| {
-            if !playing {
-                let mut query = playback.borrow().address();
-                if lang != Lang::En {
-                    query.push_str(&format!("&lang={}", lang.code()));
+        use_effect_with(
+            (model.revision, model.playing, lang),
+            move |&(_, playing, lang)| {
+                if !playing {
+                    let mut query = playback.borrow().address();
+                    if lang != Lang::En {
+                        query.push_str(&format!("&lang={}", lang.code()));
+                    }
+                    replace_query(&query);
                 }
-                replace_query(&query);
-            }
-            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-                let _ = root.set_attribute("lang", lang.code());
-            }
-        });
+                if let Some(root) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.document_element())
+                {
+                    let _ = root.set_attribute("lang", lang.code());
+                }
+            },
+        );
     }
 
     let lang = model.lang;
@@ -105,12 +114,23 @@ pub fn app() -> Html {
     let clients = viz::clients::clients(sim);
     let sessions: Vec<_> = server_ids
         .iter()
-        .map(|&id| (id, clients.iter().filter(|c| c.server == Some(id) && c.state == "CONNECTED").count()))
+        .map(|&id| {
+            (
+                id,
+                clients
+                    .iter()
+                    .filter(|c| c.server == Some(id) && c.state == "CONNECTED")
+                    .count(),
+            )
+        })
         .collect();
     let selected_message = find_selected(&messages, model.selected_message.as_ref());
 
     // The tree of the chosen server, opened where the viewer opened it.
-    let tree_server = model.tree_server.filter(|s| server_ids.contains(s)).or(server_ids.first().copied());
+    let tree_server = model
+        .tree_server
+        .filter(|s| server_ids.contains(s))
+        .or(server_ids.first().copied());
     let reference = viz::tree::reference_server(sim);
     let mut tree_rows = Vec::new();
     if let Some(server) = tree_server {
@@ -165,15 +185,24 @@ pub fn app() -> Html {
                 "trace_hash": format!("{:016x}", sim.trace_hash()),
                 "trace": sim.trace(),
             });
-            let name = format!("zooscope-seed{}-{}ms.json", sim.config().seed, sim.now().as_millis());
-            if let Err(problem) = export::download(&name, "application/json", &document.to_string()) {
+            let name = format!(
+                "zooscope-seed{}-{}ms.json",
+                sim.config().seed,
+                sim.now().as_millis()
+            );
+            if let Err(problem) = export::download(&name, "application/json", &document.to_string())
+            {
                 dispatcher.dispatch(Action::Problem(problem));
             }
         })
     };
     let on_export_picture = {
         let dispatcher = dispatcher.clone();
-        let name = format!("zooscope-seed{}-{}ms.svg", config.seed, sim.now().as_millis());
+        let name = format!(
+            "zooscope-seed{}-{}ms.svg",
+            config.seed,
+            sim.now().as_millis()
+        );
         Callback::from(move |_: MouseEvent| {
             let result = export::cluster_svg()
                 .ok_or_else(|| "the drawing is not on the page".to_string())
@@ -372,11 +401,18 @@ fn scenario_view(playback: &Playback, lang: Lang) -> ScenarioView {
     let awaiting_reveal = run.answers.len() > answers.len();
     let question = run.open_question.clone().filter(|_| caught_up);
     let question_shown = question.is_some()
-        || narration.last().is_some_and(|n| matches!(n.shown, Shown::Question(_))) && run.open_question.is_some();
+        || narration
+            .last()
+            .is_some_and(|n| matches!(n.shown, Shown::Question(_)))
+            && run.open_question.is_some();
     ScenarioView {
         name: Some(run.scenario.name.clone()),
         title: Some(lang.pick(run.title()).to_string()),
-        summary: Some(lang.pick(&run.scenario.summary).to_string()),
+        summary: run
+            .scenario
+            .summary
+            .as_ref()
+            .map(|s| lang.pick(s).to_string()),
         narration,
         question,
         answers,

@@ -23,7 +23,8 @@ pub fn download(file_name: &str, mime: &str, contents: &str) -> Result<(), Strin
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
         .map_err(|_| failed("no blob"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| failed("no object URL"))?;
+    let url =
+        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| failed("no object URL"))?;
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| failed("no document"))?;

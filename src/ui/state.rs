@@ -2,6 +2,7 @@
 //! The run itself lives in a [`Playback`]; this adds what only a viewer has: playing or not,
 //! speed, the language, what is selected, filters.
 
+use super::components::znode_tree::PAGE;
 use crate::i18n::Lang;
 use crate::peer::message::ServerId;
 use crate::play::action::{Applied, ViewerAction};
@@ -12,7 +13,6 @@ use crate::time::VirtualTime;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use super::components::znode_tree::PAGE;
 use yew::Reducible;
 
 /// Virtual milliseconds per real second, and how each speed is labelled.
@@ -27,6 +27,9 @@ pub const SPEEDS: [(f64, &str); 8] = [
     (100_000.0, "100×"),
 ];
 pub const DEFAULT_SPEED: usize = 2;
+
+/// Virtual milliseconds per real second while no message is in flight.
+const QUIET_SPEED: f64 = 5000.0;
 
 /// A real frame longer than this (a background tab) counts as this long.
 const LONGEST_FRAME_MS: f64 = 100.0;
@@ -167,7 +170,18 @@ impl Model {
             return false;
         }
         let mut playback = self.playback.borrow_mut();
-        let target = self.display_ms + elapsed * SPEEDS[self.speed].0 / 1000.0;
+        // Nothing to watch while no message travels: hurry to the next event.
+        let speed = if playback.messages_travelling() {
+            SPEEDS[self.speed].0
+        } else {
+            SPEEDS[self.speed].0.max(QUIET_SPEED)
+        };
+        let mut target = self.display_ms + elapsed * speed / 1000.0;
+        if let Some(next) = playback.sim().next_event_at() {
+            if speed > SPEEDS[self.speed].0 {
+                target = target.min(next.as_millis() as f64);
+            }
+        }
         playback.advance_to(VirtualTime::from_millis(target as u64));
         let now_ms = playback.sim().now().as_millis() as f64;
         // Following a scenario, the display waits where the scenario's runner is.

@@ -34,14 +34,24 @@ pub fn console_line(entry: &ConsoleEntry, outcome: Option<&Outcome>, lang: Lang)
                 Ok(command) => {
                     let reply = crate::zkcli::format_reply(&command, *err, body.as_ref());
                     let failed = reply.exit_code != 0;
-                    (Some(reply.out.into_iter().chain(reply.err).collect()), failed)
+                    (
+                        Some(reply.out.into_iter().chain(reply.err).collect()),
+                        failed,
+                    )
                 }
                 Err(e) => (Some(vec![e.message]), true),
             }
         }
     };
-    ConsoleLine { entry: entry.clone(), output, failed }
+    ConsoleLine {
+        entry: entry.clone(),
+        output,
+        failed,
+    }
 }
+
+/// Writes sent by a client's burst button.
+const BURST: u32 = 50;
 
 #[derive(Properties, PartialEq)]
 pub struct ClientsProps {
@@ -55,7 +65,9 @@ pub struct ClientsProps {
 }
 
 fn next_client_name(clients: &[ClientView]) -> String {
-    const NAMES: [&str; 8] = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
+    const NAMES: [&str; 8] = [
+        "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
+    ];
     NAMES
         .iter()
         .map(|n| n.to_string())
@@ -103,13 +115,18 @@ pub fn clients(props: &ClientsProps) -> Html {
         let client = props.console_client.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let Some(field) = input.cast::<HtmlInputElement>() else { return };
+            let Some(field) = input.cast::<HtmlInputElement>() else {
+                return;
+            };
             let line = field.value();
             if line.trim().is_empty() {
                 return;
             }
             if let Some(client) = client.clone() {
-                dispatcher.dispatch(Action::Act(ViewerAction::Cli { client, line: line.trim().to_string() }));
+                dispatcher.dispatch(Action::Act(ViewerAction::Cli {
+                    client,
+                    line: line.trim().to_string(),
+                }));
                 field.set_value("");
             }
         })
@@ -143,7 +160,7 @@ pub fn clients(props: &ClientsProps) -> Html {
                             <div class="prompt"><span class="who">{ format!("[{}] ", line.entry.client) }</span><code>{ &line.entry.line }</code></div>
                             { match &line.output {
                                 None => html! { <div class="output waiting">{ lang.t(Msg::AwaitingReply) }</div> },
-                                Some(lines) => html! { for lines.iter().map(|l| html! { <div class="output">{ l }</div> }) },
+                                Some(lines) => lines.iter().map(|l| html! { <div class="output">{ l }</div> }).collect::<Html>(),
                             } }
                         </li>
                     }) }
@@ -172,26 +189,50 @@ pub fn clients(props: &ClientsProps) -> Html {
     }
 }
 
-fn client_row(c: &ClientView, servers: &[ServerId], lang: Lang, dispatcher: &UseReducerDispatcher<Model>) -> Html {
+fn client_row(
+    c: &ClientView,
+    servers: &[ServerId],
+    lang: Lang,
+    dispatcher: &UseReducerDispatcher<Model>,
+) -> Html {
     let on_move = {
         let dispatcher = dispatcher.clone();
         let name = c.name.clone();
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             if let Ok(server) = select.value().parse() {
-                dispatcher.dispatch(Action::Act(ViewerAction::MoveClient { name: name.clone(), server }));
+                dispatcher.dispatch(Action::Act(ViewerAction::MoveClient {
+                    name: name.clone(),
+                    server,
+                }));
             }
         })
     };
     let disconnect = {
         let dispatcher = dispatcher.clone();
         let name = c.name.clone();
-        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Act(ViewerAction::Disconnect(name.clone()))))
+        Callback::from(move |_: MouseEvent| {
+            dispatcher.dispatch(Action::Act(ViewerAction::Disconnect(name.clone())))
+        })
+    };
+    let burst = {
+        let dispatcher = dispatcher.clone();
+        let client = c.name.clone();
+        Callback::from(move |_: MouseEvent| {
+            dispatcher.dispatch(Action::Act(ViewerAction::Burst {
+                client: client.clone(),
+                count: BURST,
+            }))
+        })
     };
     let watches = if c.watches.is_empty() {
         lang.t(Msg::NoWatches).to_string()
     } else {
-        c.watches.iter().map(|(path, kind)| format!("{path} ({kind})")).collect::<Vec<_>>().join(", ")
+        c.watches
+            .iter()
+            .map(|(path, kind)| format!("{path} ({kind})"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let live = c.state == "CONNECTED" || c.state == "CONNECTING";
     html! {
@@ -209,6 +250,7 @@ fn client_row(c: &ClientView, servers: &[ServerId], lang: Lang, dispatcher: &Use
                         { for servers.iter().map(|id| html! { <option value={id.to_string()} selected={Some(*id) == c.server}>{ id.to_string() }</option> }) }
                     </select>
                 </label>
+                <button data-testid={format!("burst-{}", c.name)} onclick={burst}>{ lang.fill(Msg::Burst, &[&BURST]) }</button>
                 <button onclick={disconnect}>{ lang.t(Msg::Disconnect) }</button>
             }
         </li>

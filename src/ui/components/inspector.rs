@@ -18,7 +18,10 @@ pub struct InspectorProps {
     pub dispatcher: UseReducerDispatcher<Model>,
 }
 
-fn dispatch(dispatcher: &UseReducerDispatcher<Model>, action: impl Fn() -> Action + 'static) -> Callback<MouseEvent> {
+fn dispatch(
+    dispatcher: &UseReducerDispatcher<Model>,
+    action: impl Fn() -> Action + 'static,
+) -> Callback<MouseEvent> {
     let dispatcher = dispatcher.clone();
     Callback::from(move |_: MouseEvent| dispatcher.dispatch(action()))
 }
@@ -87,12 +90,18 @@ pub fn inspector(props: &InspectorProps) -> Html {
 }
 
 /// Finds the selected message again among those in flight.
-pub fn find_selected(messages: &[MessageInFlight], selected: Option<&MessageRef>) -> Option<MessageInFlight> {
+pub fn find_selected(
+    messages: &[MessageInFlight],
+    selected: Option<&MessageRef>,
+) -> Option<MessageInFlight> {
     let selected = selected?;
     messages
         .iter()
         .find(|m| {
-            m.from == selected.from && m.to == selected.to && m.sent_at == selected.sent_at && m.kind == selected.kind
+            m.from == selected.from
+                && m.to == selected.to
+                && m.sent_at == selected.sent_at
+                && m.kind == selected.kind
         })
         .cloned()
 }

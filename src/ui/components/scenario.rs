@@ -50,7 +50,9 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             let name = select.value();
-            let scenario = library::find(&name).and_then(|s| s.parse().ok()).map(Box::new);
+            let scenario = library::find(&name)
+                .and_then(|s| s.parse().ok())
+                .map(Box::new);
             dispatcher.dispatch(Action::LoadScenario(scenario));
         })
     };
@@ -58,15 +60,25 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         let dispatcher = props.dispatcher.clone();
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
             let dispatcher = dispatcher.clone();
             yew::platform::spawn_local(async move {
                 let name = file.name();
                 let stem = name.trim_end_matches(".scenario").to_string();
-                let text = JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
-                match crate::scenario::parse::parse(&stem, &text) {
-                    Ok(scenario) => dispatcher.dispatch(Action::LoadScenario(Some(Box::new(scenario)))),
-                    Err(e) => dispatcher.dispatch(Action::Problem(lang.fill(Msg::FileProblem, &[&e]))),
+                let text = JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default();
+                match crate::scenario::parse(&stem, &text) {
+                    Ok(scenario) => {
+                        dispatcher.dispatch(Action::LoadScenario(Some(Box::new(scenario))))
+                    }
+                    Err(e) => {
+                        dispatcher.dispatch(Action::Problem(lang.fill(Msg::FileProblem, &[&e])))
+                    }
                 }
             });
         })
@@ -76,7 +88,11 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::ScenarioNext))
     };
     let shipped = library::shipped();
-    let latest = view.narration.iter().rev().find(|n| matches!(n.shown, Shown::Say(_)));
+    let latest = view
+        .narration
+        .iter()
+        .rev()
+        .find(|n| matches!(n.shown, Shown::Say(_)));
     html! {
         <section class="scenario-bar" aria-label={lang.t(Msg::Scenario)}>
             <div class="picker">

@@ -85,7 +85,12 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let dispatcher = props.dispatcher.clone();
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
-            let group = select.value().parse::<usize>().ok().and_then(|i| GROUPS.get(i)).map(|g| g.0);
+            let group = select
+                .value()
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| GROUPS.get(i))
+                .map(|g| g.0);
             dispatcher.dispatch(Action::FilterGroup(group));
         })
     };

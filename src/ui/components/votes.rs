@@ -25,11 +25,16 @@ pub fn vote_boxes(props: &VoteBoxesProps) -> Html {
 }
 
 fn vote_box(b: &VoteBox, lang: Lang) -> Html {
-    let vote = b.vote.map(|v| lang.fill(Msg::VoteOf, &[&v.leader, &v.zxid, &v.peer_epoch]));
+    let vote = b
+        .vote
+        .map(|v| lang.fill(Msg::VoteOf, &[&v.leader, &v.zxid, &v.peer_epoch]));
     let change = match &b.last_change {
         Some(change) => lang.fill(
             Msg::VoteWins,
-            &[&change.to.leader, &describe_vote_reason(lang, change.reason)],
+            &[
+                &change.to.leader,
+                &describe_vote_reason(lang, change.reason),
+            ],
         ),
         None => lang.t(Msg::StillOwnVote).to_string(),
     };

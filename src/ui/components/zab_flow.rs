@@ -27,7 +27,12 @@ fn marks(servers: &[ServerId], of: &[ServerId], class: &'static str) -> Html {
 pub fn zab_flow(props: &ZabFlowProps) -> Html {
     let lang = props.lang;
     let flow = &props.flow;
-    let everyone: Vec<ServerId> = flow.participants.iter().chain(&flow.observers).copied().collect();
+    let everyone: Vec<ServerId> = flow
+        .participants
+        .iter()
+        .chain(&flow.observers)
+        .copied()
+        .collect();
     html! {
         <section class="panel zab" data-testid="zab-flow" aria-label={lang.t(Msg::ZabTitle)}>
             <h2>{ lang.t(Msg::ZabTitle) }</h2>

@@ -14,9 +14,17 @@ pub const PAGE: usize = 200;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TreeRow {
-    Node { depth: usize, child: ZnodeChild, open: bool },
+    Node {
+        depth: usize,
+        child: ZnodeChild,
+        open: bool,
+    },
     /// `count` more children of `parent` not listed.
-    More { depth: usize, parent: String, count: usize },
+    More {
+        depth: usize,
+        parent: String,
+        count: usize,
+    },
 }
 
 #[derive(Properties, PartialEq)]
@@ -52,7 +60,10 @@ pub fn znode_tree(props: &ZnodeTreeProps) -> Html {
             }
         })
     };
-    let up = props.server.and_then(|s| props.servers.iter().find(|(id, _)| *id == s)).is_some_and(|(_, up)| *up);
+    let up = props
+        .server
+        .and_then(|s| props.servers.iter().find(|(id, _)| *id == s))
+        .is_some_and(|(_, up)| *up);
     let rows = props.rows.iter().map(|row| match row {
         TreeRow::Node { depth, child, open } => {
             let path = child.path.clone();
