@@ -401,28 +401,35 @@ impl Playback {
         if run.open_question.is_some() || run.is_finished() {
             return false;
         }
-        Self::run_scenario_part(run);
+        Self::run_scenario_part(run, false);
         self.import_scenario_commands();
         true
     }
 
-    fn run_scenario_part(run: &mut ScenarioRun) {
+    /// Runs steps up to the next narration or question. With `through_narration` (after an
+    /// answer), narration before the first action runs too, so the part shows the outcome.
+    fn run_scenario_part(run: &mut ScenarioRun, through_narration: bool) {
         let mut first = true;
+        let mut acted = false;
         loop {
             let next = run
                 .scenario
                 .steps
                 .get(run.runner.position())
                 .map(|s| &s.action);
-            let narrative = matches!(next, Some(StepAction::Say(_) | StepAction::Question(_)));
-            if next.is_none() || (narrative && !first) {
-                if next.is_none() {
-                    // Lets the runner notice it is finished.
-                    let _ = run.runner.step();
-                }
+            let Some(next) = next else {
+                // Lets the runner notice it is finished.
+                let _ = run.runner.step();
+                return;
+            };
+            let narrative = matches!(next, StepAction::Say(_) | StepAction::Question(_));
+            let question = matches!(next, StepAction::Question(_));
+            let keep_going = first || (through_narration && !acted && !question);
+            if narrative && !keep_going {
                 return;
             }
             first = false;
+            acted |= !narrative;
             let at_step = run.runner.sim().steps_taken();
             run.steps_run += 1;
             match run.runner.step() {
@@ -473,8 +480,8 @@ impl Playback {
             .steps
             .get(run.runner.position())
             .map(|s| &s.action);
-        if !matches!(next, Some(StepAction::Say(_) | StepAction::Question(_))) {
-            Self::run_scenario_part(run);
+        if !matches!(next, Some(StepAction::Question(_))) {
+            Self::run_scenario_part(run, true);
         }
         let reveal_at_step = run.runner.sim().steps_taken();
         run.answers.push(Answer {
