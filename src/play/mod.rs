@@ -13,6 +13,7 @@
 
 pub mod action;
 pub mod address;
+pub mod export;
 
 use crate::scenario::ast::{Action as StepAction, Question, Scenario, Text};
 use crate::scenario::run::{Failure, Runner, Shown};

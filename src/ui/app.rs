@@ -176,22 +176,13 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| {
             let playback = playback.borrow();
             let sim = playback.sim();
-            let document = serde_json::json!({
-                "zooscope": env!("CARGO_PKG_VERSION"),
-                "address": playback.address(),
-                "config": sim.config(),
-                "now_ms": sim.now().as_millis(),
-                "steps": sim.steps_taken(),
-                "trace_hash": format!("{:016x}", sim.trace_hash()),
-                "trace": sim.trace(),
-            });
+            let document = crate::play::export::trace_json(&playback);
             let name = format!(
                 "zooscope-seed{}-{}ms.json",
                 sim.config().seed,
                 sim.now().as_millis()
             );
-            if let Err(problem) = export::download(&name, "application/json", &document.to_string())
-            {
+            if let Err(problem) = export::download(&name, "application/json", &document) {
                 dispatcher.dispatch(Action::Problem(problem));
             }
         })

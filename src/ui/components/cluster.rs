@@ -27,6 +27,15 @@ pub struct ClusterProps {
     pub dispatcher: UseReducerDispatcher<Model>,
 }
 
+/// A coordinate with one decimal, written without the float formatter (which would
+/// add tens of kilobytes to the download).
+pub fn px(value: f64) -> String {
+    let tenths = (value * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let tenths = tenths.unsigned_abs();
+    format!("{sign}{}.{}", tenths / 10, tenths % 10)
+}
+
 /// Where server number `index` of `count` sits.
 pub fn position(index: usize, count: usize) -> (f64, f64) {
     let (cx, cy) = (WIDTH / 2.0, HEIGHT / 2.0);
@@ -90,11 +99,11 @@ pub fn cluster(props: &ClusterProps) -> Html {
                    data-cut={match (ab, ba) { (true, true) => "both", (true, false) => "forward", (false, true) => "backward", _ => "none" }}
                    {onclick}>
                     <title>{ title }</title>
-                    <line class="link-hit" x1={from.0.to_string()} y1={from.1.to_string()} x2={to.0.to_string()} y2={to.1.to_string()} />
-                    <line class={classes!("link-line", ab.then_some("cut"))} x1={from.0.to_string()} y1={from.1.to_string()} x2={mid.0.to_string()} y2={mid.1.to_string()} />
-                    <line class={classes!("link-line", ba.then_some("cut"))} x1={mid.0.to_string()} y1={mid.1.to_string()} x2={to.0.to_string()} y2={to.1.to_string()} />
+                    <line class="link-hit" x1={px(from.0)} y1={px(from.1)} x2={px(to.0)} y2={px(to.1)} />
+                    <line class={classes!("link-line", ab.then_some("cut"))} x1={px(from.0)} y1={px(from.1)} x2={px(mid.0)} y2={px(mid.1)} />
+                    <line class={classes!("link-line", ba.then_some("cut"))} x1={px(mid.0)} y1={px(mid.1)} x2={px(to.0)} y2={px(to.1)} />
                     if ab || ba {
-                        <text class="scissors" x={mid.0.to_string()} y={(mid.1 + 6.0).to_string()}>{ "✂" }</text>
+                        <text class="scissors" x={px(mid.0)} y={px(mid.1 + 6.0)}>{ "✂" }</text>
                     }
                 </g>
             });
@@ -139,7 +148,7 @@ pub fn cluster(props: &ClusterProps) -> Html {
         };
         Some(html! {
             <g class={classes!("message", message.family.name(), state, selected.then_some("selected"))}
-               transform={format!("translate({x:.1} {y:.1})")} {onclick} data-kind={message.kind}>
+               transform={format!("translate({} {})", px(x), px(y))} {onclick} data-kind={message.kind}>
                 <title>{ &message.summary }</title>
                 <circle r="8" />
             </g>
@@ -157,14 +166,14 @@ pub fn cluster(props: &ClusterProps) -> Html {
         let dispatcher = props.dispatcher.clone();
         let onclick = Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::SelectTreeServer(id)));
         let shape = if status.observer {
-            html! { <rect class="node-shape" x={(-NODE_RADIUS).to_string()} y={(-NODE_RADIUS * 0.8).to_string()} width={(2.0 * NODE_RADIUS).to_string()} height={(1.6 * NODE_RADIUS).to_string()} rx="14" /> }
+            html! { <rect class="node-shape" x={px(-NODE_RADIUS)} y={px(-NODE_RADIUS * 0.8)} width={px(2.0 * NODE_RADIUS)} height={px(1.6 * NODE_RADIUS)} rx="14" /> }
         } else {
-            html! { <circle class="node-shape" r={NODE_RADIUS.to_string()} /> }
+            html! { <circle class="node-shape" r={px(NODE_RADIUS)} /> }
         };
         let zxid_line = format!("{} / {}", status.last_logged, status.committed);
         html! {
             <g class={classes!("node", role_class(status), status.observer.then_some("observer"), status.paused.then_some("paused"))}
-               transform={format!("translate({x:.1} {y:.1})")}
+               transform={format!("translate({} {})", px(x), px(y))}
                data-testid={format!("server-{id}")}
                data-role={role_label(status)}
                data-epoch={status.current_epoch.to_string()}
@@ -175,11 +184,11 @@ pub fn cluster(props: &ClusterProps) -> Html {
                 { shape }
                 <text class="node-id" y="-8">{ id.to_string() }</text>
                 <text class="node-role" y="16">{ role_text(lang, status) }</text>
-                <text class="node-detail" y={(NODE_RADIUS + 20.0).to_string()}>
+                <text class="node-detail" y={px(NODE_RADIUS + 20.0)}>
                     { format!("e{} (a{}) · {}", status.current_epoch, status.accepted_epoch, zxid_line) }
                 </text>
                 if sessions > 0 {
-                    <text class="node-sessions" y={(NODE_RADIUS + 40.0).to_string()}>
+                    <text class="node-sessions" y={px(NODE_RADIUS + 40.0)}>
                         { format!("{} {}", sessions, lang.t(Msg::SessionsHere)) }
                     </text>
                 }
@@ -190,14 +199,14 @@ pub fn cluster(props: &ClusterProps) -> Html {
                     <text class="node-mark down" y="-26">{ "✕" }</text>
                 }
                 if status.observer {
-                    <text class="node-tag" y={(-NODE_RADIUS * 0.8 - 8.0).to_string()}>{ lang.t(Msg::ObserverTag) }</text>
+                    <text class="node-tag" y={px(-NODE_RADIUS * 0.8 - 8.0)}>{ lang.t(Msg::ObserverTag) }</text>
                 }
             </g>
         }
     });
 
     html! {
-        <svg class="cluster-svg" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
+        <svg class="cluster-svg" viewBox={format!("0 0 {} {}", px(WIDTH), px(HEIGHT))} role="img"
              aria-label={lang.t(Msg::ClusterTitle)} xmlns="http://www.w3.org/2000/svg">
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>

@@ -81,7 +81,7 @@ pub fn znode_tree(props: &ZnodeTreeProps) -> Html {
             let selected = props.selected.as_deref() == Some(path.as_str());
             html! {
                 <li class={classes!("znode", diff.map(|d| d.0), selected.then_some("selected"))}
-                    style={format!("padding-left: {}rem", *depth as f64 * 1.1)} data-path={path.clone()}>
+                    style={format!("padding-left: {}px", depth * 18)} data-path={path.clone()}>
                     if child.num_children > 0 {
                         <button class="twisty" onclick={toggle} aria-expanded={open.to_string()}>{ if *open { "▾" } else { "▸" } }</button>
                     } else {
@@ -99,7 +99,7 @@ pub fn znode_tree(props: &ZnodeTreeProps) -> Html {
             let parent = parent.clone();
             let more = Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::ShowMore(parent.clone())));
             html! {
-                <li class="more" style={format!("padding-left: {}rem", *depth as f64 * 1.1)}>
+                <li class="more" style={format!("padding-left: {}px", depth * 18)}>
                     <button onclick={more}>{ lang.fill(Msg::MoreChildren, &[count]) }</button>
                 </li>
             }
