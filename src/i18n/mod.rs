@@ -52,7 +52,7 @@ impl Lang {
     }
 
     /// Picks this language's side of a scenario's two-language text.
-    pub fn pick<'a>(self, text: &'a crate::scenario::ast::Text) -> &'a str {
+    pub fn pick(self, text: &crate::scenario::ast::Text) -> &str {
         match self {
             Lang::En => &text.en,
             Lang::Zh if text.zh.is_empty() => &text.en,

@@ -672,8 +672,19 @@ impl Simulation {
 
     /// Everything that could happen next, in the order it would.
     pub fn pending_events(&self) -> Vec<PendingEvent> {
+        self.pending_events_head(usize::MAX)
+    }
+
+    /// How many events are scheduled.
+    pub fn pending_count(&self) -> usize {
+        self.agenda.len()
+    }
+
+    /// The first `limit` of [`Simulation::pending_events`] (cheap with a long agenda).
+    pub fn pending_events_head(&self, limit: usize) -> Vec<PendingEvent> {
         self.agenda
             .iter()
+            .take(limit)
             .map(|(&key, event)| {
                 let (kind, description, droppable) = match event {
                     Event::Boot { server, .. } => ("boot", format!("server {server} boots"), false),

@@ -104,69 +104,33 @@ pub fn app() -> Html {
 
     let lang = model.lang;
     let dispatcher = model.dispatcher();
+    // What the panels show changes only when the run does (an event, a command) or the
+    // viewer changes a selection, not on every animation frame: computed once per change.
+    let key = {
+        let playback = model.playback.borrow();
+        ViewKey {
+            steps: playback.sim().steps_taken(),
+            commands: playback.sim().commands().len(),
+            lang,
+            tree_server: model.tree_server,
+            open_paths: model.open_paths.clone(),
+            page_limits: model.page_limits.clone(),
+            selected_path: model.selected_path.clone(),
+            filter_server: model.filter_server,
+            filter_group: model.filter_group,
+        }
+    };
+    let views = {
+        let playback = model.playback.clone();
+        use_memo(key, move |key| Views::of(&playback.borrow(), key))
+    };
     let playback = model.playback.borrow();
     let sim = playback.sim();
     let config = sim.config();
     let servers = sim.servers();
     let server_ids = sim.server_ids();
-    let messages = viz::flight::messages_in_flight(sim);
+    let selected_message = find_selected(&views.messages, model.selected_message.as_ref());
     let cut: Vec<_> = sim.network().cut_links().copied().collect();
-    let clients = viz::clients::clients(sim);
-    let sessions: Vec<_> = server_ids
-        .iter()
-        .map(|&id| {
-            (
-                id,
-                clients
-                    .iter()
-                    .filter(|c| c.server == Some(id) && c.state == "CONNECTED")
-                    .count(),
-            )
-        })
-        .collect();
-    let selected_message = find_selected(&messages, model.selected_message.as_ref());
-
-    // The tree of the chosen server, opened where the viewer opened it.
-    let tree_server = model
-        .tree_server
-        .filter(|s| server_ids.contains(s))
-        .or(server_ids.first().copied());
-    let reference = viz::tree::reference_server(sim);
-    let mut tree_rows = Vec::new();
-    if let Some(server) = tree_server {
-        collect_rows(sim, server, "/", 1, &model, &mut tree_rows);
-    }
-    let detail = tree_server
-        .zip(model.selected_path.as_deref())
-        .and_then(|(server, path)| viz::tree::detail(sim, server, path));
-    let lock_server = reference.or(tree_server).unwrap_or(1);
-
-    let trace = sim.trace();
-    let filtered: Vec<_> = trace
-        .iter()
-        .rev()
-        .filter(|e| model.filter_server.is_none_or(|s| e.server == s))
-        .filter(|e| model.filter_group.is_none_or(|g| group_of(&e.kind) == g))
-        .take(TIMELINE_LENGTH)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let pending = sim.pending_events();
-    let console: Vec<_> = playback
-        .console()
-        .iter()
-        .map(|entry| {
-            let outcome = match entry.outcome {
-                crate::play::action::Applied::Sent { xid } => {
-                    sim.client(&entry.client).and_then(|c| c.outcomes.get(&xid))
-                }
-                _ => None,
-            };
-            console_line(entry, outcome, lang)
-        })
-        .collect();
     let scenario_view = scenario_view(&playback, lang);
     let quorum = config.servers / 2 + 1;
 
@@ -244,55 +208,55 @@ pub fn app() -> Html {
             />
             <div class="stage">
                 <section class="cluster" data-testid="cluster" aria-label={lang.t(Msg::ClusterTitle)}
-                         data-messages={messages.len().to_string()}>
+                         data-messages={views.messages.len().to_string()}>
                     <Cluster
                         servers={servers.clone()}
-                        messages={messages.clone()}
+                        messages={views.messages.clone()}
                         display_ms={model.display_ms}
                         cut={cut.clone()}
-                        {sessions}
+                        sessions={views.sessions.clone()}
                         selected_link={model.selected_link}
                         selected_message={model.selected_message.clone()}
                         {lang}
                         dispatcher={dispatcher.clone()}
                     />
-                    <Legend {lang} count={messages.len()} />
+                    <Legend {lang} count={views.messages.len()} />
                     <Inspector link={model.selected_link} cut={cut} message={selected_message} {lang} dispatcher={dispatcher.clone()} />
                     <ServerCards servers={servers.clone()} {lang} dispatcher={dispatcher.clone()} />
                 </section>
                 <div class="side">
-                    <VoteBoxes boxes={viz::votes::vote_boxes(sim)} {lang} />
-                    <ZabFlow flow={viz::zab::zab_flow(sim, ZAB_ROWS)} {lang} />
+                    <VoteBoxes boxes={views.votes.clone()} {lang} />
+                    <ZabFlow flow={views.zab.clone()} {lang} />
                 </div>
             </div>
             <div class="panels">
                 <ZnodeTree
                     servers={servers.iter().map(|s| (s.id, s.up)).collect::<Vec<_>>()}
-                    server={tree_server}
-                    {reference}
-                    rows={tree_rows}
+                    server={views.tree_server}
+                    reference={views.reference}
+                    rows={views.tree_rows.clone()}
                     selected={model.selected_path.clone()}
-                    {detail}
+                    detail={views.detail.clone()}
                     {lang}
                     dispatcher={dispatcher.clone()}
                 />
                 <div class="column">
                     <Clients
-                        clients={clients}
+                        clients={views.clients.clone()}
                         servers={server_ids.clone()}
-                        console={console}
+                        console={views.console.clone()}
                         console_client={model.console_client.clone()}
                         console_error={model.console_error.clone()}
                         {lang}
                         dispatcher={dispatcher.clone()}
                     />
-                    <LockQueues queues={viz::locks::lock_queues(sim, lock_server)} {lang} />
+                    <LockQueues queues={views.locks.clone()} {lang} />
                 </div>
                 <div class="column">
-                    <NextEvents events={pending.iter().take(NEXT_EVENTS).cloned().collect::<Vec<_>>()} total={pending.len()} {lang} dispatcher={dispatcher.clone()} />
+                    <NextEvents events={views.pending.clone()} total={views.pending_total} {lang} dispatcher={dispatcher.clone()} />
                     <Timeline
-                        events={filtered}
-                        total={trace.len()}
+                        events={views.timeline.clone()}
+                        total={sim.trace().len()}
                         servers={server_ids.clone()}
                         filter_server={model.filter_server}
                         filter_group={model.filter_group}
@@ -316,7 +280,7 @@ fn collect_rows(
     server: crate::peer::message::ServerId,
     parent: &str,
     depth: usize,
-    model: &Model,
+    model: &ViewKey,
     rows: &mut Vec<TreeRow>,
 ) {
     let children = viz::tree::children(sim, server, parent);
@@ -485,5 +449,109 @@ fn new_run(props: &NewRunProps) -> Html {
             <label>{ lang.t(Msg::Seed) }{ " " }<input ref={seed} data-testid="seed" type="number" min="0" value={props.config.seed.to_string()} /></label>
             <button data-testid="new-run" onclick={onclick} title={lang.t(Msg::NewRunTitle)}>{ lang.t(Msg::NewRun) }</button>
         </div>
+    }
+}
+
+/// What decides the panels' contents (besides the run itself, through `steps`/`commands`).
+#[derive(Clone, PartialEq)]
+struct ViewKey {
+    steps: u64,
+    commands: usize,
+    lang: Lang,
+    tree_server: Option<crate::peer::message::ServerId>,
+    open_paths: std::collections::BTreeSet<String>,
+    page_limits: std::collections::BTreeMap<String, usize>,
+    selected_path: Option<String>,
+    filter_server: Option<crate::peer::message::ServerId>,
+    filter_group: Option<super::state::TraceGroup>,
+}
+
+/// Every panel's contents for one state of the run.
+struct Views {
+    messages: Vec<viz::flight::MessageInFlight>,
+    sessions: Vec<(crate::peer::message::ServerId, usize)>,
+    votes: Vec<viz::votes::VoteBox>,
+    zab: viz::zab::ZabFlow,
+    clients: Vec<viz::clients::ClientView>,
+    console: Vec<super::components::clients::ConsoleLine>,
+    tree_server: Option<crate::peer::message::ServerId>,
+    reference: Option<crate::peer::message::ServerId>,
+    tree_rows: Vec<TreeRow>,
+    detail: Option<viz::tree::ZnodeDetail>,
+    locks: Vec<viz::locks::LockQueue>,
+    pending: Vec<crate::sim::PendingEvent>,
+    pending_total: usize,
+    timeline: Vec<(usize, crate::peer::trace::TraceEvent)>,
+}
+
+impl Views {
+    fn of(playback: &Playback, key: &ViewKey) -> Views {
+        let sim = playback.sim();
+        let lang = key.lang;
+        let server_ids = sim.server_ids();
+        let clients = viz::clients::clients(sim);
+        let sessions = server_ids
+            .iter()
+            .map(|&id| {
+                let here = clients
+                    .iter()
+                    .filter(|c| c.server == Some(id) && c.state == "CONNECTED")
+                    .count();
+                (id, here)
+            })
+            .collect();
+        let tree_server = key
+            .tree_server
+            .filter(|s| server_ids.contains(s))
+            .or(server_ids.first().copied());
+        let reference = viz::tree::reference_server(sim);
+        let mut tree_rows = Vec::new();
+        if let Some(server) = tree_server {
+            collect_rows(sim, server, "/", 1, key, &mut tree_rows);
+        }
+        let detail = tree_server
+            .zip(key.selected_path.as_deref())
+            .and_then(|(server, path)| viz::tree::detail(sim, server, path));
+        let lock_server = reference.or(tree_server).unwrap_or(1);
+        let trace = sim.trace();
+        let mut timeline: Vec<_> = trace
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, e)| key.filter_server.is_none_or(|s| e.server == s))
+            .filter(|(_, e)| key.filter_group.is_none_or(|g| group_of(&e.kind) == g))
+            .take(TIMELINE_LENGTH)
+            .map(|(i, e)| (i, e.clone()))
+            .collect();
+        timeline.reverse();
+        let console = playback
+            .console()
+            .iter()
+            .map(|entry| {
+                let outcome = match entry.outcome {
+                    crate::play::action::Applied::Sent { xid } => {
+                        sim.client(&entry.client).and_then(|c| c.outcomes.get(&xid))
+                    }
+                    _ => None,
+                };
+                console_line(entry, outcome, lang)
+            })
+            .collect();
+        Views {
+            messages: viz::flight::messages_in_flight(sim),
+            sessions,
+            votes: viz::votes::vote_boxes(sim),
+            zab: viz::zab::zab_flow(sim, ZAB_ROWS),
+            clients,
+            console,
+            tree_server,
+            reference,
+            tree_rows,
+            detail,
+            locks: viz::locks::lock_queues(sim, lock_server),
+            pending: sim.pending_events_head(NEXT_EVENTS),
+            pending_total: sim.pending_count(),
+            timeline,
+        }
     }
 }

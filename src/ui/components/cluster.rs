@@ -5,7 +5,9 @@ use crate::i18n::{role_name, Lang, Msg};
 use crate::peer::message::{PeerState, ServerId};
 use crate::sim::ServerStatus;
 use crate::ui::state::{Action, MessageRef, Model};
-use crate::viz::flight::{FlightState, MessageInFlight};
+use crate::viz::flight::{FlightState, MessageFamily, MessageInFlight};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 pub const WIDTH: f64 = 1000.0;
@@ -110,50 +112,39 @@ pub fn cluster(props: &ClusterProps) -> Html {
         }
     }
 
-    let glyphs = props.messages.iter().filter_map(|message| {
-        let (from, to) = (at(message.from)?, at(message.to)?);
-        let progress = match message.state {
-            FlightState::Travelling => {
-                let span = message.arrives_at.millis_since(message.sent_at).max(1) as f64;
-                ((props.display_ms - message.sent_at.as_millis() as f64) / span).clamp(0.0, 1.0)
-            }
-            FlightState::Held | FlightState::Stalled => 0.12,
-        };
-        let (dx, dy) = (to.0 - from.0, to.1 - from.1);
-        let length = (dx * dx + dy * dy).sqrt().max(1.0);
-        let (ux, uy) = (dx / length, dy / length);
-        // Each direction has its own lane, so crossing messages do not hide each other.
-        let lane = 7.0;
-        let start = NODE_RADIUS + 4.0;
-        let travel = (length - 2.0 * start).max(0.0);
-        let x = from.0 + ux * (start + travel * progress) - uy * lane;
-        let y = from.1 + uy * (start + travel * progress) + ux * lane;
-        let reference = MessageRef {
-            key: message.key,
-            from: message.from,
-            to: message.to,
-            sent_at: message.sent_at,
-            kind: message.kind,
-        };
-        let selected = props.selected_message.as_ref() == Some(&reference);
+    let glyphs = glyph_positions(props, &at);
+    let canvas = use_node_ref();
+    {
+        // The messages are painted on a canvas over the drawing: hundreds of them move every
+        // frame, which as SVG elements would cost a style recalculation each.
+        let canvas = canvas.clone();
+        let glyphs = glyphs.clone();
+        use_effect(move || paint(&canvas, &glyphs));
+    }
+    let onclick = {
+        let glyphs = glyphs.clone();
+        let canvas = canvas.clone();
         let dispatcher = props.dispatcher.clone();
-        let onclick = Callback::from(move |event: MouseEvent| {
-            event.stop_propagation();
-            dispatcher.dispatch(Action::SelectMessage(Some(reference.clone())))
-        });
-        let state = match message.state {
-            FlightState::Travelling => "travelling",
-            FlightState::Held => "held",
-            FlightState::Stalled => "stalled",
-        };
-        Some(html! {
-            <g class={classes!("message", message.family.name(), state, selected.then_some("selected"))}
-               transform={format!("translate({} {})", px(x), px(y))} {onclick} data-kind={message.kind}>
-                <title>{ &message.summary }</title>
-                <circle r="8" />
-            </g>
+        Callback::from(move |event: MouseEvent| {
+            let Some(element) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
+                return;
+            };
+            let rect = element.get_bounding_client_rect();
+            if rect.width() <= 0.0 {
+                return;
+            }
+            let x = (f64::from(event.client_x()) - rect.left()) * WIDTH / rect.width();
+            let y = (f64::from(event.client_y()) - rect.top()) * HEIGHT / rect.height();
+            let nearest = glyphs
+                .iter()
+                .map(|g| ((g.x - x).powi(2) + (g.y - y).powi(2), g))
+                .filter(|(distance, _)| *distance <= 14.0 * 14.0)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((_, glyph)) = nearest {
+                dispatcher.dispatch(Action::SelectMessage(Some(glyph.reference.clone())));
+            }
         })
-    });
+    };
 
     let nodes = props.servers.iter().enumerate().map(|(i, status)| {
         let (x, y) = position(i, count);
@@ -206,11 +197,121 @@ pub fn cluster(props: &ClusterProps) -> Html {
     });
 
     html! {
+        <div class="cluster-drawing" {onclick}>
         <svg class="cluster-svg" viewBox={format!("0 0 {} {}", px(WIDTH), px(HEIGHT))} role="img"
              aria-label={lang.t(Msg::ClusterTitle)} xmlns="http://www.w3.org/2000/svg">
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
-            <g class="messages">{ for glyphs }</g>
         </svg>
+        <canvas class="messages-canvas" ref={canvas} width={px(WIDTH)} height={px(HEIGHT)}
+                data-glyphs={glyphs.len().to_string()} aria-hidden="true"></canvas>
+        </div>
+    }
+}
+
+/// A message's glyph: where it is drawn and how.
+#[derive(Clone, Debug, PartialEq)]
+struct Glyph {
+    x: f64,
+    y: f64,
+    colour: &'static str,
+    parked: bool,
+    selected: bool,
+    reference: MessageRef,
+}
+
+fn family_colour(family: MessageFamily) -> &'static str {
+    match family {
+        MessageFamily::Vote => "#e6a91a",
+        MessageFamily::Discovery => "#8e44ad",
+        MessageFamily::Sync => "#16a085",
+        MessageFamily::Establish => "#2c3e50",
+        MessageFamily::Proposal => "#2980b9",
+        MessageFamily::Ack => "#27ae60",
+        MessageFamily::Commit => "#d35400",
+        MessageFamily::Ping => "#bdc3c7",
+        MessageFamily::Request => "#e84393",
+        MessageFamily::Other => "#7f8c8d",
+    }
+}
+
+fn glyph_positions(
+    props: &ClusterProps,
+    at: &impl Fn(ServerId) -> Option<(f64, f64)>,
+) -> Rc<Vec<Glyph>> {
+    let glyphs = props.messages.iter().filter_map(|message| {
+        let (from, to) = (at(message.from)?, at(message.to)?);
+        let parked = message.state != FlightState::Travelling;
+        let progress = if parked {
+            0.12
+        } else {
+            let span = message.arrives_at.millis_since(message.sent_at).max(1) as f64;
+            ((props.display_ms - message.sent_at.as_millis() as f64) / span).clamp(0.0, 1.0)
+        };
+        let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+        let length = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (ux, uy) = (dx / length, dy / length);
+        // Each direction has its own lane, so crossing messages do not hide each other.
+        let lane = 7.0;
+        let start = NODE_RADIUS + 4.0;
+        let travel = (length - 2.0 * start).max(0.0);
+        let reference = MessageRef {
+            key: message.key,
+            from: message.from,
+            to: message.to,
+            sent_at: message.sent_at,
+            kind: message.kind,
+        };
+        Some(Glyph {
+            x: from.0 + ux * (start + travel * progress) - uy * lane,
+            y: from.1 + uy * (start + travel * progress) + ux * lane,
+            colour: family_colour(message.family),
+            parked,
+            selected: props.selected_message.as_ref() == Some(&reference),
+            reference,
+        })
+    });
+    Rc::new(glyphs.collect())
+}
+
+fn paint(canvas: &NodeRef, glyphs: &[Glyph]) {
+    let Some(canvas) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
+        return;
+    };
+    let Ok(Some(context)) = canvas.get_context("2d") else {
+        return;
+    };
+    let Ok(context) = context.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
+        return;
+    };
+    context.clear_rect(0.0, 0.0, WIDTH, HEIGHT);
+    context.set_stroke_style_str("#1d2733");
+    context.set_line_width(1.2);
+    // One path per colour: hundreds of separate fills and strokes are slow to paint.
+    let mut colours: Vec<&str> = glyphs.iter().map(|g| g.colour).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    for colour in colours {
+        context.begin_path();
+        for glyph in glyphs.iter().filter(|g| g.colour == colour) {
+            context.move_to(glyph.x + 8.0, glyph.y);
+            let _ = context.arc(glyph.x, glyph.y, 8.0, 0.0, std::f64::consts::TAU);
+        }
+        context.set_fill_style_str(colour);
+        context.fill();
+        context.stroke();
+    }
+    // Parked messages (held, or waiting for a cut link) wear a pause mark; the selected
+    // one a thick ring.
+    context.set_fill_style_str("#1d2733");
+    for glyph in glyphs.iter().filter(|g| g.parked) {
+        context.fill_rect(glyph.x - 3.0, glyph.y - 4.0, 2.0, 8.0);
+        context.fill_rect(glyph.x + 1.0, glyph.y - 4.0, 2.0, 8.0);
+    }
+    if let Some(glyph) = glyphs.iter().find(|g| g.selected) {
+        context.begin_path();
+        let _ = context.arc(glyph.x, glyph.y, 12.0, 0.0, std::f64::consts::TAU);
+        context.set_line_width(4.0);
+        context.stroke();
     }
 }

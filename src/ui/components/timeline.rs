@@ -9,7 +9,8 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
-    pub events: Vec<TraceEvent>,
+    /// (place in the trace, event), oldest first.
+    pub events: Vec<(usize, TraceEvent)>,
     /// How many events the whole run has produced.
     pub total: usize,
     pub servers: Vec<ServerId>,
@@ -119,8 +120,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 <p class="hint">{ lang.t(Msg::NoEvents) }</p>
             }
             <ol reversed=true>
-                { for props.events.iter().rev().map(|event| html! {
-                    <li class={tone(&event.kind)} data-server={event.server.to_string()}>
+                { for props.events.iter().rev().map(|(index, event)| html! {
+                    <li key={*index} class={tone(&event.kind)} data-server={event.server.to_string()}>
                         <span class="at">{ event.at.to_string() }</span>
                         <span class="who">{ if event.server == 0 { String::new() } else { lang.fill(Msg::TraceServerPrefix, &[&event.server]) } }</span>
                         <span class="what">{ describe_trace(lang, event) }</span>

@@ -10,7 +10,7 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// Children listed per level before a "more" button.
-pub const PAGE: usize = 200;
+pub const PAGE: usize = 100;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TreeRow {
