@@ -14,6 +14,8 @@ const CORE_PATHS: &[&str] = &[
     "src/sim",
     "src/scenario",
     "src/viz",
+    "src/play",
+    "src/i18n",
     "src/zkcli",
     "src/time.rs",
     "src/zoocfg.rs",

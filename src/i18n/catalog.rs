@@ -30,7 +30,7 @@ catalog! {
 
     // ---- transport ----
     Play => "▶ Play", "▶ 播放";
-    Pause => "⏸ Pause", "⏸ 暂停";
+    Pause => "❚❚ Pause", "❚❚ 暂停";
     Step => "Step ▸", "单步 ▸";
     StepTitle => "Carry out the next event", "执行下一个事件";
     StepBack => "◂ Back", "◂ 后退";
@@ -69,6 +69,10 @@ catalog! {
     RoleFollowing => "FOLLOWING", "FOLLOWING 跟随者";
     RoleLeading => "LEADING", "LEADING 领导者";
     RoleObserving => "OBSERVING", "OBSERVING 观察者";
+    NodeLooking => "LOOKING", "选举中";
+    NodeFollowing => "FOLLOWING", "跟随者";
+    NodeLeading => "LEADING", "领导者";
+    NodeObserving => "OBSERVING", "观察者";
     PhaseElection => "election", "选举";
     PhaseDiscovery => "discovery", "发现";
     PhaseSynchronization => "synchronization", "同步";

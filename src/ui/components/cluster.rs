@@ -1,7 +1,7 @@
 //! The ensemble drawn as an SVG: servers on a ring, the links between them (cut ones red),
 //! and every message in flight gliding along its link, coloured by protocol family.
 
-use crate::i18n::{role_name, Lang, Msg};
+use crate::i18n::{Lang, Msg};
 use crate::peer::message::{PeerState, ServerId};
 use crate::sim::ServerStatus;
 use crate::ui::state::{Action, MessageRef, Model};
@@ -66,12 +66,16 @@ pub fn role_label(status: &ServerStatus) -> String {
     }
 }
 
+/// The role inside a node: short enough for the circle in either language.
 fn role_text(lang: Lang, status: &ServerStatus) -> &'static str {
-    match status.state {
-        None if status.booting => lang.t(Msg::RoleBooting),
-        None => lang.t(Msg::RoleDown),
-        Some(state) => role_name(lang, state),
-    }
+    lang.t(match status.state {
+        None if status.booting => Msg::RoleBooting,
+        None => Msg::RoleDown,
+        Some(PeerState::Looking) => Msg::NodeLooking,
+        Some(PeerState::Following) => Msg::NodeFollowing,
+        Some(PeerState::Leading) => Msg::NodeLeading,
+        Some(PeerState::Observing) => Msg::NodeObserving,
+    })
 }
 
 #[function_component(Cluster)]
@@ -184,7 +188,7 @@ pub fn cluster(props: &ClusterProps) -> Html {
                     </text>
                 }
                 if status.paused {
-                    <text class="node-mark" y="-28">{ "⏸" }</text>
+                    <text class="node-mark" y="-28">{ "❚❚" }</text>
                 }
                 if !status.up && !status.booting {
                     <text class="node-mark down" y="-26">{ "✕" }</text>

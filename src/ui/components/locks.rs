@@ -40,7 +40,7 @@ pub fn lock_queues(props: &LockQueuesProps) -> Html {
                                     data-client={entry.client.clone().unwrap_or_default()} data-node={entry.node.clone()}>
                                     <span class="lock-node"><code>{ &entry.node }</code></span>
                                     <span class="lock-who">{ who }</span>
-                                    <span class="lock-status">{ if entry.holder { "🔒 " } else if entry.watching.is_some() { "👁 " } else { "" } }{ status }</span>
+                                    <span class="lock-status">{ if entry.holder { "★ " } else if entry.watching.is_some() { "→ " } else { "" } }{ status }</span>
                                 </li>
                             }
                         }) }
