@@ -527,6 +527,14 @@ impl QuorumPeer {
         self.learning = None;
         self.zk.stop_serving();
         self.pump_zk();
+        // A learner that gave up during synchronization may have applied transactions its
+        // leader sent and it never logged (NEWLEADER did not come): they are not its history,
+        // and a later DIFF from its log would build on them. The tree goes back to the log.
+        let logged = self.last_logged_zxid();
+        if self.zk.tree().last_processed_zxid() > logged {
+            let (tree, sessions) = self.rebuild_state(logged);
+            self.zk.reset_state(self.now, tree, sessions);
+        }
         self.change_state(PeerState::Looking, ZabPhase::Election);
         if self.disk.is_empty() {
             self.start_election();

@@ -3,11 +3,11 @@
 //! so that checking every step stays cheap.
 
 use crate::data::types::Zxid;
-use crate::peer::durable::{DiskImage, LogEntry};
+use crate::peer::durable::{DiskImage, DurableOp, DurableStep, LogAfterSnapshot, LogEntry};
 use crate::peer::message::{PeerState, ServerId};
 use crate::peer::{QuorumPeer, ZabPhase};
 use crate::time::VirtualTime;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
 /// An invariant found broken.
@@ -57,6 +57,10 @@ pub struct Checker {
     committed: BTreeMap<Zxid, LogEntry>,
     /// Per server: the committed zxid up to which its log was checked.
     checked_through: BTreeMap<ServerId, Zxid>,
+    /// Per server: entries a snapshot dropped from its log before they were seen committed.
+    /// A new leader applies its whole history (and may snapshot it) before it is established,
+    /// that is before its history counts as committed.
+    dropped: BTreeMap<ServerId, Vec<LogEntry>>,
     /// Per (leader, epoch): the committed zxid up to which its history was checked.
     leader_checked: BTreeMap<(ServerId, u32), Zxid>,
     /// Per server: the applied zxid at which its ephemerals were last checked.
@@ -90,15 +94,16 @@ impl Checker {
         now: VirtualTime,
         server: ServerId,
         peer_of: impl Fn(ServerId) -> Option<&'a QuorumPeer>,
-        disk_of: impl Fn(ServerId) -> Option<&'a DiskImage>,
+        disk_of: impl Fn(ServerId) -> Option<(&'a DiskImage, &'a VecDeque<DurableStep>)>,
     ) -> Vec<Violation> {
         let mut found = Vec::new();
-        if let Some(disk) = disk_of(server) {
+        let disk = disk_of(server);
+        if let Some((disk, _)) = disk {
             self.check_epochs(server, disk, &mut found);
         }
         if let Some(peer) = peer_of(server) {
             self.check_leader(server, peer, &mut found);
-            self.check_committed(server, peer, &mut found);
+            self.check_committed(server, peer, disk, &mut found);
             // Ephemerals change only when transactions are applied.
             let applied = peer.applied_zxid();
             let fresh = self.ephemerals_checked.insert(server, applied) != Some(applied);
@@ -215,11 +220,13 @@ impl Checker {
     }
 
     /// Entries a server knows committed must be the same everywhere; first sight of a
-    /// committed zxid records it.
+    /// committed zxid records it. Those its log no longer holds (a snapshot dropped them
+    /// before they were seen committed) come from what it wrote.
     fn check_committed(
         &mut self,
         server: ServerId,
         peer: &QuorumPeer,
+        disk: Option<(&DiskImage, &VecDeque<DurableStep>)>,
         found: &mut Vec<(Invariant, String)>,
     ) {
         let committed = peer.committed_zxid();
@@ -227,13 +234,31 @@ impl Checker {
             .checked_through
             .get(&server)
             .copied()
-            .unwrap_or(Zxid::ZERO)
-            .max(peer.base().zxid);
-        let start = peer.log().partition_point(|e| e.zxid() <= from);
-        for entry in peer.log()[start..]
+            .unwrap_or(Zxid::ZERO);
+        let base = peer.base().zxid;
+        let mut dropped: Vec<LogEntry> = Vec::new();
+        let upto = base.min(committed);
+        if upto > from {
+            let mut known: BTreeMap<Zxid, &LogEntry> = self
+                .dropped
+                .get(&server)
+                .into_iter()
+                .flatten()
+                .map(|e| (e.zxid(), e))
+                .collect();
+            if let Some((disk, queue)) = disk {
+                known.extend(written(disk, queue, from, upto));
+            }
+            dropped = known
+                .range(from.next()..=upto)
+                .map(|(_, e)| (*e).clone())
+                .collect();
+        }
+        let start = peer.log().partition_point(|e| e.zxid() <= from.max(base));
+        let logged = peer.log()[start..]
             .iter()
-            .take_while(|e| e.zxid() <= committed)
-        {
+            .take_while(|e| e.zxid() <= committed);
+        for entry in dropped.iter().chain(logged) {
             match self.committed.get(&entry.zxid()) {
                 Some(known) if known != entry => found.push((
                     Invariant::CommittedHistoriesAgree,
@@ -249,6 +274,54 @@ impl Checker {
             }
         }
         self.checked_through.insert(server, committed);
+        if let Some(kept) = self.dropped.get_mut(&server) {
+            kept.retain(|e| e.zxid() > committed);
+        }
+    }
+
+    /// A server asked for a durable step (not yet queued). A snapshot drops entries from its
+    /// log at once: those not yet seen committed are kept from what it wrote (its disk and
+    /// the steps queued for it), for [`Checker::check_committed`]. Truncating and installing
+    /// a leader's snapshot forget what was kept.
+    pub fn disk_step(
+        &mut self,
+        server: ServerId,
+        op: &DurableOp,
+        disk: &DiskImage,
+        queue: &VecDeque<DurableStep>,
+    ) {
+        match op {
+            DurableOp::Snapshot {
+                image,
+                log: LogAfterSnapshot::KeepNewer,
+            } => {
+                let from = self
+                    .checked_through
+                    .get(&server)
+                    .copied()
+                    .unwrap_or(Zxid::ZERO);
+                if image.zxid <= from {
+                    return;
+                }
+                let kept = self.dropped.entry(server).or_default();
+                let mut known: BTreeMap<Zxid, &LogEntry> =
+                    kept.iter().map(|e| (e.zxid(), e)).collect();
+                known.extend(written(disk, queue, from, image.zxid));
+                *kept = known.into_values().cloned().collect();
+            }
+            DurableOp::Truncate { after } => {
+                if let Some(kept) = self.dropped.get_mut(&server) {
+                    kept.retain(|e| e.zxid() <= *after);
+                }
+            }
+            DurableOp::Snapshot {
+                log: LogAfterSnapshot::DiscardAll,
+                ..
+            } => {
+                self.dropped.remove(&server);
+            }
+            _ => {}
+        }
     }
 
     fn check_follower_prefix(
@@ -294,6 +367,37 @@ impl Checker {
             }
         }
     }
+}
+
+/// The log entries in `(after, upto]` a server has written: its disk's, then the steps
+/// queued for it, in order (a queued truncation or snapshot install replaces what came before).
+fn written<'a>(
+    disk: &'a DiskImage,
+    queue: &'a VecDeque<DurableStep>,
+    after: Zxid,
+    upto: Zxid,
+) -> BTreeMap<Zxid, &'a LogEntry> {
+    let mut entries: BTreeMap<Zxid, &LogEntry> = disk
+        .log
+        .iter()
+        .chain(&disk.unsynced)
+        .map(|e| (e.zxid(), e))
+        .collect();
+    for step in queue {
+        match &step.op {
+            DurableOp::Append(appended) => entries.extend(appended.iter().map(|e| (e.zxid(), e))),
+            DurableOp::Truncate { after } => {
+                entries.split_off(&after.next());
+            }
+            DurableOp::Snapshot {
+                log: LogAfterSnapshot::DiscardAll,
+                ..
+            } => entries.clear(),
+            _ => {}
+        }
+    }
+    entries.retain(|zxid, _| *zxid > after && *zxid <= upto);
+    entries
 }
 
 fn find(log: &[LogEntry], zxid: Zxid) -> Option<&LogEntry> {

@@ -63,6 +63,20 @@ impl Outcome {
     }
 }
 
+/// One request as its client issued it, for checking the recorded history
+/// ([`super::history`]): what was asked, when, what the client had seen, and when the answer
+/// came.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub request: Request,
+    /// When the application issued it (it may wait for a connection before it is sent).
+    pub issued: VirtualTime,
+    /// The client's last seen zxid when the request went on the wire.
+    pub seen: Zxid,
+    /// When its reply arrived; `None` if none did (its outcome is then ConnectionLoss).
+    pub answered: Option<VirtualTime>,
+}
+
 /// A watch event a client received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeenEvent {
@@ -94,6 +108,8 @@ pub struct SimClient {
     /// Waiting to be sent once connected, in order.
     pub(super) queued: Vec<(i32, Request)>,
     pub outcomes: BTreeMap<i32, Outcome>,
+    /// Every request issued, by xid, with its times (the reply itself is in `outcomes`).
+    pub calls: BTreeMap<i32, Call>,
     /// Replies in the order they arrived: (xid, the zxid in the reply header).
     pub replies: Vec<(i32, Zxid)>,
     pub events: Vec<SeenEvent>,
@@ -121,6 +137,7 @@ impl SimClient {
             pending: BTreeMap::new(),
             queued: Vec::new(),
             outcomes: BTreeMap::new(),
+            calls: BTreeMap::new(),
             replies: Vec::new(),
             events: Vec::new(),
             last_zxid: Zxid::ZERO,
@@ -275,6 +292,15 @@ impl Simulation {
         let Some(client) = self.clients.get_mut(name) else {
             return;
         };
+        client.calls.insert(
+            xid,
+            Call {
+                request: request.clone(),
+                issued: self.now,
+                seen: client.last_zxid,
+                answered: None,
+            },
+        );
         match (client.state, client.conn, client.server) {
             (ClientState::Connected, Some(conn), Some(server)) => {
                 client.pending.insert(xid, request.clone());
@@ -547,6 +573,10 @@ impl Simulation {
                 for (xid, request) in queued {
                     if let Some(client) = self.clients.get_mut(&name) {
                         client.pending.insert(xid, request.clone());
+                        let seen = client.last_zxid;
+                        if let Some(call) = client.calls.get_mut(&xid) {
+                            call.seen = seen;
+                        }
                     }
                     self.send_to_server(server, conn, xid, request);
                 }
@@ -570,6 +600,9 @@ impl Simulation {
                     })
                     .unwrap_or_else(|| "request".to_string());
                 client.replies.push((header.xid, header.zxid));
+                if let Some(call) = client.calls.get_mut(&header.xid) {
+                    call.answered = Some(now);
+                }
                 client.outcomes.insert(
                     header.xid,
                     Outcome::Reply {

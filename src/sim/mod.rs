@@ -14,6 +14,7 @@
 
 pub mod checker;
 pub mod clients;
+pub mod history;
 pub mod link;
 pub mod network;
 #[cfg(test)]
@@ -1089,7 +1090,7 @@ impl Simulation {
             now,
             server,
             |id| slots.get(&id).and_then(|s| s.node.as_ref()),
-            |id| slots.get(&id).map(|s| &s.disk),
+            |id| slots.get(&id).map(|s| (&s.disk, &s.disk_queue)),
         );
         for violation in found {
             self.record(TraceEvent {
@@ -1105,7 +1106,10 @@ impl Simulation {
 
     fn boot(&mut self, server: ServerId, incarnation: u32) {
         let seed = self.rng.random::<u64>();
-        let config = self.config.peer_config(server);
+        let mut config = self.config.peer_config(server);
+        // As a real process reads its clock at start: a restarted server must not hand out
+        // the session ids of its previous incarnation.
+        config.zk.started_ms = self.now.as_millis();
         let Some(slot) = self.slots.get_mut(&server) else {
             return;
         };
@@ -1307,6 +1311,8 @@ impl Simulation {
                 }
                 Output::Durable(step) => {
                     if let Some(slot) = self.slots.get_mut(&server) {
+                        self.checker
+                            .disk_step(server, &step.op, &slot.disk, &slot.disk_queue);
                         slot.disk_queue.push_back(step);
                         disk_added = true;
                     }

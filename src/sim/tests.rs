@@ -493,3 +493,24 @@ fn a_session_history_with_replies_out_of_order_or_zxids_going_back_is_reported()
         .unwrap()
         .contains("reply to request 1 came after"));
 }
+
+#[test]
+fn a_restarted_leader_does_not_hand_out_the_session_ids_of_its_previous_run() {
+    let mut sim = ensemble(3, 4);
+    let leader = elected(&mut sim);
+    add_client(&mut sim, "before", leader);
+    // Restarted at once with the same history, the highest myid leads again.
+    sim.command(Command::Crash(leader));
+    sim.command(Command::Restart(leader));
+    let deadline = sim.now() + 30_000;
+    let leads_again = sim.run_until_condition(deadline, |s| {
+        s.established_leader() == Some(leader)
+            && s.peer(leader)
+                .is_some_and(|p| p.phase() == ZabPhase::Broadcast)
+    });
+    assert!(leads_again, "server {leader} did not lead again");
+    add_client(&mut sim, "after", leader);
+    let session = |name: &str| sim.client(name).unwrap().session_id;
+    assert_ne!(session("before"), session("after"));
+    assert_no_violations(&sim);
+}

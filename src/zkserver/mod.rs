@@ -94,9 +94,17 @@ impl Forwarded {
     /// The opcodes a multi's results are shaped by; nothing for other writes.
     fn multi_ops(&self) -> Vec<OpCode> {
         match self {
-            Forwarded::Write(Request::Multi(ops)) => ops.iter().map(prep::multi_op_code).collect(),
+            Forwarded::Write(request) => multi_ops(request),
             _ => Vec::new(),
         }
+    }
+}
+
+/// The opcodes a multi's results are shaped by; nothing for other requests.
+pub(crate) fn multi_ops(request: &Request) -> Vec<OpCode> {
+    match request {
+        Request::Multi(ops) => ops.iter().map(prep::multi_op_code).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -501,7 +509,13 @@ impl ZkServer {
     ) {
         debug_assert_eq!(self.role, Role::Stopped);
         self.tree = tree;
-        let first_id = session::first_session_id(self.config.server_id, self.config.started_ms);
+        // A new tracker starts from the clock, as ZooKeeper's does, and never below the ids
+        // this process already handed out (a session of ours may be in the new state).
+        let first_id = session::first_session_id(
+            self.config.server_id,
+            self.config.started_ms.max(now.as_millis()),
+        )
+        .max(self.sessions.peek_next_id());
         self.sessions = SessionTracker::new(self.config.tick_ms, first_id);
         for (id, timeout_ms) in sessions {
             self.sessions.track(id, timeout_ms, now);
@@ -1037,7 +1051,6 @@ impl ZkServer {
             // Every server learns every session, so that any of them can lead.
             self.sessions.track(session, *timeout_ms, self.now);
         }
-        let err = outcome.result.error_code();
         match origin {
             Origin::NewSession { conn, read_only } => {
                 let timeout_ms = match txn {
@@ -1047,15 +1060,7 @@ impl ZkServer {
                 self.send_session(conn, session, timeout_ms, read_only);
             }
             Origin::Client { conn, xid } => {
-                // A multi that failed in one of its ops still answers Ok in its header, with
-                // per-op results; a multi refused as a whole answers its error alone.
-                let per_op_results = matches!(txn, Txn::Multi(_));
-                let body = if err == ErrorCode::Ok || per_op_results {
-                    write_response(header.op, &outcome.result, multi_ops)
-                } else {
-                    None
-                };
-                let err = if per_op_results { ErrorCode::Ok } else { err };
+                let (err, body) = write_answer(header.op, txn, &outcome.result, multi_ops);
                 self.reply(conn, xid, err, body);
             }
             Origin::Server => {}
@@ -1197,7 +1202,7 @@ enum Identity<'a> {
 }
 
 /// Whether a request changes state, and so goes through a transaction.
-fn is_write(request: &Request) -> bool {
+pub(crate) fn is_write(request: &Request) -> bool {
     matches!(
         request,
         Request::Create(_)
@@ -1212,6 +1217,29 @@ fn is_write(request: &Request) -> bool {
             | Request::Multi(_)
             | Request::CloseSession
     )
+}
+
+/// What the client of an applied write is answered: the header's error and the body. A
+/// multi that failed in one of its ops still answers Ok in its header, with per-op results;
+/// a multi refused as a whole answers its error alone.
+pub(crate) fn write_answer(
+    op: OpCode,
+    txn: &Txn,
+    result: &OpResult,
+    multi_ops: &[OpCode],
+) -> (ErrorCode, Option<Response>) {
+    let err = result.error_code();
+    let per_op_results = matches!(txn, Txn::Multi(_));
+    let body = if err == ErrorCode::Ok || per_op_results {
+        write_response(op, result, multi_ops)
+    } else {
+        None
+    };
+    if per_op_results {
+        (ErrorCode::Ok, body)
+    } else {
+        (err, body.filter(|_| err == ErrorCode::Ok))
+    }
 }
 
 /// The reply body of an applied write, shaped by the request's opcode.
