@@ -414,7 +414,7 @@ mod tests {
         CreateRequest, DeleteRequest, PathResponse, PathWatchRequest, SetDataRequest,
     };
     use crate::sim::clients::ClientState;
-    use crate::sim::tests::{assert_no_violations, elected, run_for};
+    use crate::sim::test_support::{assert_no_violations, elected, run_for};
     use crate::sim::{Command, SimConfig};
     use crate::time::VirtualTime;
 

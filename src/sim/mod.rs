@@ -21,6 +21,8 @@ pub mod network;
 mod safety_tests;
 pub mod swarm;
 #[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
 mod tests;
 
 use crate::peer::durable::{DiskImage, DiskKind, DurableStep};

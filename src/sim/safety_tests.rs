@@ -4,7 +4,7 @@
 
 use super::clients::{ClientState, Outcome};
 use super::network::{MessageFilter, Rule, RuleKind};
-use super::tests::{assert_no_violations, elected, run_for};
+use super::test_support::{assert_no_violations, elected, followers, run_for};
 use super::*;
 use crate::data::types::{Acl, CreateMode, ErrorCode};
 use crate::peer::durable::DiskKind;
@@ -17,13 +17,6 @@ fn sim_with(seed: u64, snap_count: u64) -> Simulation {
         ..SimConfig::default()
     })
     .expect("valid config")
-}
-
-fn followers(sim: &Simulation, leader: ServerId) -> Vec<ServerId> {
-    sim.server_ids()
-        .into_iter()
-        .filter(|&id| id != leader)
-        .collect()
 }
 
 fn create(path: &str) -> Request {

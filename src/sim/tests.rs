@@ -2,51 +2,20 @@
 //! broadcast, and the failures each must survive. Every test also asserts that the checker
 //! found no invariant broken.
 
-use super::clients::{ClientState, Outcome};
+use super::clients::Outcome;
 use super::network::{MessageFilter, Rule, RuleKind};
+use super::test_support::*;
 use super::*;
-use crate::data::types::{Acl, CreateMode, ErrorCode, Zxid};
+use crate::data::types::{CreateMode, ErrorCode, Zxid};
 use crate::peer::durable::DiskKind;
-use crate::proto::records::{CreateRequest, PathWatchRequest, Request};
-
-fn ensemble(servers: u64, seed: u64) -> Simulation {
-    Simulation::new(SimConfig {
-        servers,
-        seed,
-        ..SimConfig::default()
-    })
-    .expect("valid config")
-}
+use crate::proto::records::{PathWatchRequest, Request};
 
 fn secs(s: u64) -> VirtualTime {
     VirtualTime::from_millis(s * 1000)
 }
 
-pub(super) fn run_for(sim: &mut Simulation, ms: u64) {
-    let deadline = sim.now() + ms;
-    sim.run_until(deadline);
-}
-
 fn state_of(sim: &Simulation, id: ServerId) -> Option<PeerState> {
     sim.peer(id).map(|p| p.state())
-}
-
-pub(super) fn elected(sim: &mut Simulation) -> ServerId {
-    let deadline = sim.now() + 30_000;
-    assert!(
-        sim.run_until_condition(deadline, |s| s.established_leader().is_some()),
-        "no leader within 30 s"
-    );
-    sim.established_leader().expect("a leader")
-}
-
-fn create(path: &str, data: &str, mode: CreateMode) -> Request {
-    Request::Create(CreateRequest {
-        path: path.to_string(),
-        data: Some(data.as_bytes().to_vec()),
-        acl: Acl::open_unsafe(),
-        flags: mode.flag(),
-    })
 }
 
 fn get(path: &str) -> Request {
@@ -56,32 +25,6 @@ fn get(path: &str) -> Request {
     })
 }
 
-fn add_client(sim: &mut Simulation, name: &str, server: ServerId) {
-    sim.command(Command::AddClient {
-        name: name.to_string(),
-        server,
-        timeout_ms: 6000,
-    });
-    let deadline = sim.now() + 10_000;
-    let connected = sim.run_until_condition(deadline, |s| {
-        s.client(name)
-            .is_some_and(|c| c.state == ClientState::Connected)
-    });
-    assert!(connected, "client {name} did not connect");
-}
-
-/// Sends a request and runs until it is answered; returns its outcome.
-fn request(sim: &mut Simulation, name: &str, request: Request) -> Outcome {
-    let xid = sim.client_request(name, request).expect("live client");
-    let deadline = sim.now() + 20_000;
-    let answered = sim.run_until_condition(deadline, |s| {
-        s.client(name)
-            .is_some_and(|c| c.outcomes.contains_key(&xid))
-    });
-    assert!(answered, "request {xid} of {name} not answered");
-    sim.client(name).expect("client").outcomes[&xid].clone()
-}
-
 fn trace_tail(sim: &Simulation, n: usize) -> String {
     let trace = sim.trace();
     trace[trace.len().saturating_sub(n)..]
@@ -89,14 +32,6 @@ fn trace_tail(sim: &Simulation, n: usize) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-pub(super) fn assert_no_violations(sim: &Simulation) {
-    assert!(
-        sim.violations().is_empty(),
-        "invariants violated: {:?}",
-        sim.violations()
-    );
 }
 
 #[test]

@@ -13,68 +13,10 @@ use crate::peer::trace::TraceKind;
 use crate::proto::records::{CreateRequest, MultiOp, PathWatchRequest, Request};
 use crate::scenario::library::find;
 use crate::scenario::run::Runner;
-use crate::sim::clients::{ClientState, Outcome};
 use crate::sim::network::{MessageFilter, Rule, RuleKind};
-use crate::sim::{Command, SimConfig, Simulation};
+use crate::sim::test_support::*;
+use crate::sim::Command;
 use crate::time::VirtualTime;
-
-fn ensemble(servers: u64, seed: u64) -> Simulation {
-    Simulation::new(SimConfig {
-        servers,
-        seed,
-        ..SimConfig::default()
-    })
-    .expect("valid config")
-}
-
-fn run_for(sim: &mut Simulation, ms: u64) {
-    let deadline = sim.now() + ms;
-    sim.run_until(deadline);
-}
-
-fn elected(sim: &mut Simulation) -> ServerId {
-    let deadline = sim.now() + 30_000;
-    assert!(
-        sim.run_until_condition(deadline, |s| s.established_leader().is_some()),
-        "no leader within 30 s"
-    );
-    sim.established_leader().expect("a leader")
-}
-
-fn add_client(sim: &mut Simulation, name: &str, server: ServerId) {
-    sim.command(Command::AddClient {
-        name: name.to_string(),
-        server,
-        timeout_ms: 6000,
-    });
-    let deadline = sim.now() + 10_000;
-    let connected = sim.run_until_condition(deadline, |s| {
-        s.client(name)
-            .is_some_and(|c| c.state == ClientState::Connected)
-    });
-    assert!(connected, "client {name} did not connect");
-}
-
-fn create(path: &str, data: &str, mode: CreateMode) -> Request {
-    Request::Create(CreateRequest {
-        path: path.to_string(),
-        data: Some(data.as_bytes().to_vec()),
-        acl: Acl::open_unsafe(),
-        flags: mode.flag(),
-    })
-}
-
-/// Sends a request and runs until it is answered; returns its outcome.
-fn request(sim: &mut Simulation, name: &str, request: Request) -> Outcome {
-    let xid = sim.client_request(name, request).expect("live client");
-    let deadline = sim.now() + 20_000;
-    let answered = sim.run_until_condition(deadline, |s| {
-        s.client(name)
-            .is_some_and(|c| c.outcomes.contains_key(&xid))
-    });
-    assert!(answered, "request {xid} of {name} not answered");
-    sim.client(name).expect("client").outcomes[&xid].clone()
-}
 
 fn hold(kind: &str) -> Rule {
     Rule {
@@ -90,13 +32,6 @@ fn row_for<'a>(rows: &'a [ZabRow], op: &str) -> &'a ZabRow {
     rows.iter()
         .find(|r| r.op == op)
         .unwrap_or_else(|| panic!("no row for {op} in {rows:#?}"))
-}
-
-fn followers(sim: &Simulation, leader: ServerId) -> Vec<ServerId> {
-    sim.server_ids()
-        .into_iter()
-        .filter(|&id| id != leader)
-        .collect()
 }
 
 // ---- votes ----
