@@ -2,9 +2,10 @@
 //! (`crash:3`, `cut:1>2`, `cli:alice:create /a x`), and how each becomes simulator commands.
 
 use crate::peer::message::ServerId;
+use crate::proto::records::Request;
 use crate::sim::{Command, EventKey, Simulation};
 use crate::time::VirtualTime;
-use crate::zkcli::{self, WireStep};
+use crate::zkcli;
 use std::fmt;
 
 /// The session timeout the browser's clients ask for unless told otherwise.
@@ -144,15 +145,13 @@ impl ViewerAction {
 }
 
 fn send_cli(sim: &mut Simulation, client: &str, line: &str) -> Applied {
-    let parsed = match zkcli::parse_line(line) {
-        Ok(parsed) => parsed,
-        Err(e) => return Applied::Refused(e.message),
-    };
-    let request = match zkcli::request_for(&parsed) {
-        Ok(WireStep::Request(request)) => request,
-        Ok(WireStep::Auth { scheme, auth }) => zkcli::wire::auth_request(&scheme, auth.as_deref()),
-        Err(e) => return Applied::Refused(e.message),
-    };
+    match zkcli::request_for_line(line) {
+        Ok(request) => send(sim, client, request),
+        Err(e) => Applied::Refused(e.message),
+    }
+}
+
+fn send(sim: &mut Simulation, client: &str, request: Request) -> Applied {
     match sim.client(client) {
         None => Applied::Refused(format!("there is no client named {client}")),
         Some(c) if !c.is_live() => {
@@ -171,9 +170,10 @@ fn send_burst(sim: &mut Simulation, client: &str, count: u32) -> Applied {
             "a burst sends 1 to {MAX_BURST} writes, not {count}"
         ));
     }
+    let request = zkcli::request_for_line("create -s /burst- w").expect("a valid command");
     let mut first = None;
     for _ in 0..count {
-        match send_cli(sim, client, "create -s /burst- w") {
+        match send(sim, client, request.clone()) {
             Applied::Sent { xid } => {
                 first.get_or_insert(xid);
             }

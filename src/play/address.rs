@@ -166,6 +166,7 @@ impl Playback {
             self.script.truncate(kept);
             self.left = Some(super::LeftScenario {
                 name: run.scenario.name.clone(),
+                title: run.scenario.title.clone(),
                 steps_run: run.steps_run,
                 kept: self.script.len(),
             });

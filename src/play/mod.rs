@@ -101,12 +101,39 @@ impl ScenarioRun {
     pub fn title(&self) -> &Text {
         &self.scenario.title
     }
+
+    /// Runs the scenario's next step and records what it showed. False when the run stops
+    /// there: a question opened, the scenario ended, or it failed.
+    fn take_step(&mut self) -> bool {
+        let at_step = self.runner.sim().steps_taken();
+        self.steps_run += 1;
+        match self.runner.step() {
+            Ok(Some(shown)) => {
+                let question = match &shown {
+                    Shown::Question(q) => Some(q.clone()),
+                    _ => None,
+                };
+                self.narration.push(Narration { at_step, shown });
+                let stops = question.is_some();
+                if stops {
+                    self.open_question = question;
+                }
+                !stops
+            }
+            Ok(None) => false,
+            Err(failure) => {
+                self.failure = Some(failure);
+                false
+            }
+        }
+    }
 }
 
 /// How a scenario was left for free play (kept in the address so a link lands there too).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeftScenario {
     pub name: String,
+    pub title: Text,
     pub steps_run: usize,
     /// Script entries kept from it.
     pub kept: usize,
@@ -248,35 +275,33 @@ impl Playback {
             if steps >= max_steps || limit.is_some_and(|(most, _)| steps >= most) {
                 break;
             }
-            // An entry waiting at this step bounds how far the clock may go before it.
-            let entry_at = self
-                .script
-                .get(self.applied)
-                .filter(|e| e.after_steps() == steps)
-                .map(ScriptEntry::at);
+            // An entry still waiting at this step is due after the deadline: nothing may
+            // happen before it.
+            if self.entry_waiting().is_some() {
+                break;
+            }
             match self.shown.next_event_at() {
-                Some(at) if at <= deadline && entry_at.is_none_or(|e| at >= e) => {
-                    if entry_at.is_some() {
-                        // Cannot happen in a recorded run: an entry comes before later events.
-                        break;
-                    }
+                Some(at) if at <= deadline => {
                     self.shown.step();
                 }
                 _ => break,
             }
         }
         if max_steps == u64::MAX {
-            let next_entry_at = self
-                .script
-                .get(self.applied)
-                .filter(|e| e.after_steps() == self.shown.steps_taken())
-                .map(ScriptEntry::at);
-            let until = next_entry_at.map_or(deadline, |at| at.min(deadline));
+            let until = self.entry_waiting().map_or(deadline, |at| at.min(deadline));
             if self.shown.next_event_at().is_none_or(|at| at > until) {
                 self.shown.wait_until(until);
             }
         }
         self.note_horizon();
+    }
+
+    /// When the next script entry is due, if it waits at the step the display is at.
+    fn entry_waiting(&self) -> Option<VirtualTime> {
+        self.script
+            .get(self.applied)
+            .filter(|e| e.after_steps() == self.shown.steps_taken())
+            .map(ScriptEntry::at)
     }
 
     fn apply_due_entries(&mut self, deadline: VirtualTime) {
@@ -328,10 +353,7 @@ impl Playback {
             self.restart_display();
         }
         self.run(VirtualTime::from_millis(u64::MAX), steps);
-        let next_entry_due = self
-            .script
-            .get(self.applied)
-            .is_some_and(|e| e.after_steps() == self.shown.steps_taken() && e.at() <= at);
+        let next_entry_due = self.entry_waiting().is_some_and(|due| due <= at);
         if self.shown.steps_taken() == steps && !next_entry_due {
             let until = self.shown.next_event_at().map_or(at, |next| next.min(at));
             if until > self.shown.now() {
@@ -372,6 +394,7 @@ impl Playback {
         if let Some(run) = self.scenario.take() {
             self.left = Some(LeftScenario {
                 name: run.scenario.name.clone(),
+                title: run.scenario.title.clone(),
                 steps_run: run.steps_run,
                 kept: self.applied,
             });
@@ -431,25 +454,8 @@ impl Playback {
             }
             first = false;
             acted |= !narrative;
-            let at_step = run.runner.sim().steps_taken();
-            run.steps_run += 1;
-            match run.runner.step() {
-                Ok(Some(shown)) => {
-                    let question = match &shown {
-                        Shown::Question(q) => Some(q.clone()),
-                        _ => None,
-                    };
-                    run.narration.push(Narration { at_step, shown });
-                    if question.is_some() {
-                        run.open_question = question;
-                        return;
-                    }
-                }
-                Ok(None) => return,
-                Err(failure) => {
-                    run.failure = Some(failure);
-                    return;
-                }
+            if !run.take_step() {
+                return;
             }
         }
     }
@@ -508,18 +514,7 @@ impl Playback {
                     reveal_at_step,
                 });
             }
-            let at_step = run.runner.sim().steps_taken();
-            run.steps_run += 1;
-            match run.runner.step() {
-                Ok(Some(shown)) => {
-                    if let Shown::Question(q) = &shown {
-                        run.open_question = Some(q.clone());
-                    }
-                    run.narration.push(Narration { at_step, shown });
-                }
-                Ok(None) => {}
-                Err(failure) => run.failure = Some(failure),
-            }
+            run.take_step();
         }
         self.import_scenario_commands();
     }

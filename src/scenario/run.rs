@@ -16,7 +16,7 @@ use crate::sim::clients::{ClientState, Outcome};
 use crate::sim::network::{MessageFilter, Rule, RuleKind};
 use crate::sim::{Command, SimConfig, Simulation};
 use crate::time::VirtualTime;
-use crate::zkcli::{self, WireStep};
+use crate::zkcli;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -552,11 +552,7 @@ impl Runner {
     fn send_command(&mut self, line: usize, client: &str, command: &str) -> Result<i32, Failure> {
         let fail = |message: String| Failure { line, message };
         self.client_timeout(client).map_err(fail)?;
-        let parsed = zkcli::parse_line(command).map_err(|e| fail(e.message))?;
-        let request = match zkcli::request_for(&parsed).map_err(|e| fail(e.message))? {
-            WireStep::Request(request) => request,
-            WireStep::Auth { scheme, auth } => zkcli::wire::auth_request(&scheme, auth.as_deref()),
-        };
+        let request = zkcli::request_for_line(command).map_err(|e| fail(e.message))?;
         self.sim
             .client_request(client, request)
             .ok_or_else(|| fail(format!("client {client}'s session is over")))

@@ -306,39 +306,15 @@ fn collect_rows(
 fn scenario_view(playback: &Playback, lang: Lang) -> ScenarioView {
     let shown_steps = playback.sim().steps_taken();
     if let Some(left) = playback.left_scenario() {
-        let title = crate::scenario::library::find(&left.name)
-            .and_then(|s| s.parse().ok())
-            .map_or_else(|| left.name.clone(), |s| lang.pick(&s.title).to_string());
         return ScenarioView {
             name: Some(left.name.clone()),
-            title: Some(title),
-            summary: None,
-            narration: Vec::new(),
-            question: None,
-            answers: Vec::new(),
-            can_continue: false,
-            awaiting_reveal: false,
-            catching_up: false,
-            finished: false,
-            failure: None,
+            title: Some(lang.pick(&left.title).to_string()),
             left: true,
+            ..ScenarioView::default()
         };
     }
     let Some(run) = playback.scenario() else {
-        return ScenarioView {
-            name: None,
-            title: None,
-            summary: None,
-            narration: Vec::new(),
-            question: None,
-            answers: Vec::new(),
-            can_continue: false,
-            awaiting_reveal: false,
-            catching_up: false,
-            finished: false,
-            failure: None,
-            left: false,
-        };
+        return ScenarioView::default();
     };
     let caught_up = playback.caught_up();
     let narration: Vec<_> = run

@@ -11,4 +11,6 @@ pub mod wire;
 pub mod words;
 
 pub use commands::{parse_line, parse_server_command, usage_text, CliError, ServerCommand};
-pub use wire::{format_reply, format_reply_code, request_for, ReplyText, WireStep};
+pub use wire::{
+    format_reply, format_reply_code, request_for, request_for_line, ReplyText, WireStep,
+};

@@ -210,6 +210,15 @@ pub fn auth_request(scheme: &str, auth: Option<&[u8]>) -> Request {
     }
 }
 
+/// The one request a typed line sends (an auth packet included), for callers that send it
+/// themselves: the simulator's clients, scenarios and the browser's console.
+pub fn request_for_line(line: &str) -> Result<Request, CliError> {
+    match request_for(&super::parse_line(line)?)? {
+        WireStep::Request(request) => Ok(request),
+        WireStep::Auth { scheme, auth } => Ok(auth_request(&scheme, auth.as_deref())),
+    }
+}
+
 /// What zkCli prints for a command's result, as lines without their newlines: writing each
 /// followed by a newline gives zkCli's bytes exactly.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// What the scenario panel shows, taken from the playback.
-#[derive(Clone, Debug, PartialEq)]
+/// What the scenario panel shows, taken from the playback (the default: no scenario).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScenarioView {
     /// The followed (or left) scenario's name and title.
     pub name: Option<String>,
