@@ -293,14 +293,20 @@ fn calm(sim: &mut Simulation, ids: &[ServerId]) {
     }
 }
 
-/// Every server up and synchronized with one established leader.
+/// Every server up and synchronized with one established leader, except a server that
+/// accepted a newer epoch than the leader's: ZAB's discovery rule (and ZooKeeper) makes it
+/// refuse that leader until the next election, which a healthy ensemble never holds.
 fn all_serving(sim: &Simulation, ids: &[ServerId]) -> bool {
     let Some(leader) = sim.established_leader() else {
         return false;
     };
+    let Some(leader_epoch) = sim.peer(leader).map(|p| p.current_epoch()) else {
+        return false;
+    };
     ids.iter().all(|&id| {
         sim.peer(id).is_some_and(|p| {
-            p.phase() == crate::peer::ZabPhase::Broadcast && p.leader() == Some(leader)
+            (p.phase() == crate::peer::ZabPhase::Broadcast && p.leader() == Some(leader))
+                || p.accepted_epoch() > leader_epoch
         })
     })
 }
