@@ -279,6 +279,7 @@ catalog! {
     TraceLeaderGaveUp => "stops leading: {0}", "不再担任领导者：{0}";
     TraceLearnerDropped => "drops learner {0}: {1}", "断开学习者 {0}：{1}";
     TraceLeftLeader => "leaves its leader: {0}", "离开它的领导者：{0}";
+    TraceObserverAdded => "configuration: observer {0} added", "配置变更：加入观察者 {0}";
     TraceMessageLost => "{0} from {1} to {2} lost: {3}", "{0}（从 {1} 到 {2}）丢失：{3}";
     TraceDiskDone => "disk: {0} done", "磁盘：{0} 完成";
     TraceClient => "client {0}: {1}", "客户端 {0}：{1}";

@@ -106,6 +106,7 @@ pub fn describe_trace(lang: Lang, event: &TraceEvent) -> String {
             fill(Msg::TraceViolation, &[invariant, detail])
         }
         TraceKind::Note { text } => text.clone(),
+        TraceKind::ObserverAdded { observer } => fill(Msg::TraceObserverAdded, &[observer]),
     }
 }
 

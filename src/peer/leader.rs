@@ -5,7 +5,7 @@
 use super::durable::{LogEntry, SnapImage};
 use super::message::{ServerId, ZabPacket};
 use super::trace::{SyncMode, TraceKind};
-use super::{AfterDurable, LearnerView, QuorumPeer, ZabPhase};
+use super::{AfterDurable, LearnerView, Output, QuorumPeer, ZabPhase};
 use crate::data::types::Zxid;
 use crate::time::VirtualTime;
 use crate::zkserver;
@@ -91,6 +91,13 @@ pub(super) struct Leading {
 }
 
 impl Leading {
+    /// Every learner's connection: (learner, link).
+    pub(super) fn links(&self) -> impl Iterator<Item = (ServerId, u64)> + '_ {
+        self.handlers
+            .iter()
+            .map(|(&id, handler)| (id, handler.link))
+    }
+
     pub(super) fn learner_views(&self) -> Vec<LearnerView> {
         self.handlers
             .iter()
@@ -608,9 +615,16 @@ impl QuorumPeer {
             })
             .map(|(&id, _)| id)
             .collect();
+        let mut closed = Vec::new();
         for id in &silent {
-            leading.handlers.remove(id);
+            if let Some(handler) = leading.handlers.remove(id) {
+                closed.push(Output::CloseConnection {
+                    peer: *id,
+                    link: handler.link,
+                });
+            }
         }
+        self.outputs.extend(closed);
         let mut synced: Vec<ServerId> = leading
             .handlers
             .iter()
@@ -647,13 +661,17 @@ impl QuorumPeer {
         }
     }
 
-    pub(super) fn leader_lost_learner(&mut self, peer: ServerId) {
-        let removed = self
-            .leading
-            .as_mut()
-            .and_then(|l| l.handlers.remove(&peer))
-            .is_some();
-        if removed {
+    pub(super) fn leader_lost_learner(&mut self, peer: ServerId, link: Option<u64>) {
+        let Some(leading) = self.leading.as_mut() else {
+            return;
+        };
+        // A close of an earlier connection says nothing about the learner's current one.
+        let current = leading
+            .handlers
+            .get(&peer)
+            .is_some_and(|h| link.is_none_or(|link| link == h.link));
+        if current {
+            leading.handlers.remove(&peer);
             self.trace(TraceKind::LearnerDropped {
                 learner: peer,
                 reason: "connection closed".to_string(),

@@ -35,7 +35,7 @@ pub(super) enum LearnerStage {
 
 pub(super) struct Learning {
     pub(super) leader: ServerId,
-    link: u64,
+    pub(super) link: u64,
     observer: bool,
     stage: LearnerStage,
     new_epoch: u32,
@@ -317,6 +317,13 @@ impl QuorumPeer {
         let Some(learning) = self.learning.as_mut() else {
             return;
         };
+        if let Some(&pending) = learning.uncommitted.front() {
+            // The leader commits in zxid order: a pending proposal must be committed first,
+            // or this server would apply a history with a hole in it.
+            let reason = format!("inform {zxid} while proposal {pending} awaits its commit");
+            self.learner_give_up(reason);
+            return;
+        }
         if learning.stage == LearnerStage::Syncing {
             learning.unlogged.push(entry.clone());
         } else {
@@ -449,8 +456,12 @@ impl QuorumPeer {
         }
     }
 
-    pub(super) fn learner_lost_peer(&mut self, peer: ServerId) {
-        if self.learning.as_ref().is_some_and(|l| l.leader == peer) {
+    pub(super) fn learner_lost_peer(&mut self, peer: ServerId, link: Option<u64>) {
+        let current = self
+            .learning
+            .as_ref()
+            .is_some_and(|l| l.leader == peer && link.is_none_or(|link| link == l.link));
+        if current {
             self.learner_give_up(format!("connection to leader {peer} closed"));
         }
     }

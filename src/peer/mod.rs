@@ -152,13 +152,18 @@ pub enum Input {
     DurableDone {
         id: u64,
     },
-    /// The connection to another server broke (its process died): a learner whose leader
+    /// The connection to another server broke: its process died (`link` None: every
+    /// connection with it), or it closed the ZAB connection `link`. A learner whose leader
     /// this was looks for a new one at once, a leader forgets the learner.
     PeerConnectionLost {
         peer: ServerId,
+        link: Option<u64>,
     },
     /// Something from a client connection.
     Client(zkserver::Input),
+    /// The configuration gained this observer. Observers never change a quorum, so the
+    /// ensemble carries on as it was; the newcomer is now known and answered.
+    ObserverAdded(ServerId),
 }
 
 /// What the peer asks of the environment, to be carried out in the order polled.
@@ -179,6 +184,13 @@ pub enum Output {
     /// that into its [`TimerKind::Sessions`] timer).
     Client(zkserver::Output),
     Trace(TraceEvent),
+    /// Close the ZAB connection `link` with `peer`, as a leader that steps down or drops a
+    /// learner does (and a learner that leaves): the other end finds out when the close
+    /// reaches it, well before any timeout.
+    CloseConnection {
+        peer: ServerId,
+        link: u64,
+    },
 }
 
 /// What to do when a durable step completes.
@@ -389,16 +401,25 @@ impl QuorumPeer {
             Input::Receive { from, message } => self.receive(from, message),
             Input::TimerFired(timer) => self.timer_fired(timer),
             Input::DurableDone { id } => self.durable_done(id),
-            Input::PeerConnectionLost { peer } => match self.state {
-                PeerState::Leading => self.leader_lost_learner(peer),
-                PeerState::Following | PeerState::Observing => self.learner_lost_peer(peer),
+            Input::PeerConnectionLost { peer, link } => match self.state {
+                PeerState::Leading => self.leader_lost_learner(peer, link),
+                PeerState::Following | PeerState::Observing => self.learner_lost_peer(peer, link),
                 PeerState::Looking => {}
             },
             Input::Client(input) => {
                 self.zk.handle(now, input);
                 self.pump_zk();
             }
+            Input::ObserverAdded(observer) => self.observer_added(observer),
         }
+    }
+
+    fn observer_added(&mut self, observer: ServerId) {
+        if self.config.is_participant(observer) || self.config.observers.contains(&observer) {
+            return;
+        }
+        self.config.observers.push(observer);
+        self.trace(TraceKind::ObserverAdded { observer });
     }
 
     /// The next thing the environment must do, in order; `None` when the peer is idle.
@@ -523,6 +544,16 @@ impl QuorumPeer {
     /// Leaves whatever role the peer had and starts an election (once the disk is quiet).
     fn look_for_leader(&mut self) {
         self.generation += 1;
+        // Whatever connections this role had are closed, so the other ends notice at once.
+        let connections: Vec<(ServerId, u64)> = match (&self.leading, &self.learning) {
+            (Some(leading), _) => leading.links().collect(),
+            (None, Some(learning)) => vec![(learning.leader, learning.link)],
+            (None, None) => Vec::new(),
+        };
+        for (peer, link) in connections {
+            self.outputs
+                .push_back(Output::CloseConnection { peer, link });
+        }
         self.leading = None;
         self.learning = None;
         self.zk.stop_serving();

@@ -149,6 +149,11 @@ pub enum TraceKind {
     Note {
         text: String,
     },
+    /// The configuration gained an observer (ZooKeeper's `reconfig -add ...:observer`): it
+    /// learns the leader from the others' votes and never counts towards a quorum.
+    ObserverAdded {
+        observer: ServerId,
+    },
 }
 
 impl fmt::Display for TraceEvent {
@@ -223,6 +228,9 @@ impl fmt::Display for TraceEvent {
                 write!(f, "INVARIANT VIOLATED: {invariant}: {detail}")
             }
             TraceKind::Note { text } => write!(f, "{text}"),
+            TraceKind::ObserverAdded { observer } => {
+                write!(f, "configuration: observer {observer} added")
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum ViewerAction {
         both_ways: bool,
     },
     HealAll,
+    /// A new observer with the next myid.
+    AddObserver,
     /// Carry out this pending event next (manual mode).
     Take(EventKey),
     /// Drop this message in flight.
@@ -100,6 +102,16 @@ impl ViewerAction {
                 both_ways: *both_ways,
             },
             ViewerAction::HealAll => Command::HealAll,
+            ViewerAction::AddObserver => {
+                let servers = sim.server_ids().len() as u64;
+                if servers >= crate::sim::MAX_SERVERS {
+                    return Applied::Refused(format!(
+                        "an ensemble has at most {} servers",
+                        crate::sim::MAX_SERVERS
+                    ));
+                }
+                Command::AddObserver
+            }
             ViewerAction::Take(key) => Command::TakeEvent(*key),
             ViewerAction::Drop(key) => Command::DropInFlight(*key),
             ViewerAction::AddClient {
@@ -210,6 +222,7 @@ impl fmt::Display for ViewerAction {
                 both_ways,
             } => write!(f, "heal:{}", link(*from, *to, *both_ways)),
             ViewerAction::HealAll => write!(f, "heal:all"),
+            ViewerAction::AddObserver => write!(f, "add:observer"),
             ViewerAction::Take(key) => write!(f, "take:{}", event_key(key)),
             ViewerAction::Drop(key) => write!(f, "drop:{}", event_key(key)),
             ViewerAction::AddClient {
@@ -284,6 +297,7 @@ impl ViewerAction {
                 }
             }
             "heal" if rest == "all" => ViewerAction::HealAll,
+            "add" if rest == "observer" => ViewerAction::AddObserver,
             "heal" => {
                 let (from, to, both_ways) = parse_link(rest)?;
                 ViewerAction::Heal {
@@ -358,6 +372,7 @@ mod tests {
                 both_ways: true,
             },
             ViewerAction::HealAll,
+            ViewerAction::AddObserver,
             ViewerAction::Take((VirtualTime::from_millis(1234), 56)),
             ViewerAction::Drop((VirtualTime::from_millis(7), 8)),
             ViewerAction::AddClient {

@@ -211,7 +211,7 @@ impl Runner {
             }
             Action::Expect(assertion) => {
                 self.expect(assertion).map_err(fail)?;
-                Ok(Shown::Held(format!("expect {assertion}")))
+                Ok(Shown::Held(assertion.to_string()))
             }
             Action::Client(decl) => {
                 self.check_server(decl.server).map_err(fail)?;
@@ -338,9 +338,16 @@ impl Runner {
                     ms: Some(*ms),
                 },
             ),
-            Action::AddObserver => Err(
-                "add-observer is not supported yet: the simulator's membership is fixed at the start (declare `observers K` instead)".to_string(),
-            ),
+            Action::AddObserver => {
+                if self.sim.server_ids().len() as u64 >= crate::sim::MAX_SERVERS {
+                    return Err(fail(format!(
+                        "add-observer: an ensemble has at most {} servers",
+                        crate::sim::MAX_SERVERS
+                    )));
+                }
+                self.sim.command(Command::AddObserver);
+                Ok(())
+            }
             Action::Messages { rule, filter } => {
                 let filter = self.message_filter(filter).map_err(fail)?;
                 let rule_of = |kind| {

@@ -244,6 +244,9 @@ pub enum Command {
     },
     /// The client goes away without closing its session (it expires later).
     DisconnectClient(String),
+    /// A new observer joins with the next myid, as `reconfig -add` would add it: every
+    /// running server learns of it at once, and it boots with an empty disk.
+    AddObserver,
 }
 
 /// A command as given: after how many steps, at what virtual time.
@@ -283,11 +286,13 @@ enum Event {
         incarnation: u32,
         step: u64,
     },
-    /// `server` learns that its connection to `peer` broke.
+    /// `server` learns that its connection to `peer` broke: ZAB connection `link`, or
+    /// every connection (None) when `peer`'s process died.
     ConnectionLost {
         server: ServerId,
         incarnation: u32,
         peer: ServerId,
+        link: Option<u64>,
     },
     /// Something from a client connection reaches a server.
     ToServer {
@@ -349,6 +354,26 @@ pub struct Delivery<'a> {
 }
 
 /// One server's place in the simulation.
+impl Slot {
+    /// A server that has never run: nothing on its disk.
+    fn empty() -> Slot {
+        Slot {
+            node: None,
+            incarnation: 0,
+            boots: 0,
+            timers: BTreeMap::new(),
+            disk: DiskImage::default(),
+            disk_queue: VecDeque::new(),
+            disk_busy: false,
+            held_disk: BTreeSet::new(),
+            slow_disk_ms: None,
+            paused: false,
+            deferred: Vec::new(),
+            skew_ms: 0,
+        }
+    }
+}
+
 struct Slot {
     node: Option<QuorumPeer>,
     /// Bumped on every crash, so timers and disk completions of an earlier incarnation never
@@ -435,6 +460,8 @@ pub struct Simulation {
     next_conn: crate::zkserver::ConnId,
     /// The latest arrival scheduled on each client connection, each way (true: to the server).
     connection_clocks: BTreeMap<(crate::zkserver::ConnId, bool), VirtualTime>,
+    /// Observers added while running ([`Command::AddObserver`]), after the configured ones.
+    observers_added: u64,
     trace: Vec<TraceEvent>,
     trace_hasher: FnvHasher,
     /// Reused for the bytes each trace event is hashed from.
@@ -460,6 +487,7 @@ impl Simulation {
             next_conn: 1,
             connection_clocks: BTreeMap::new(),
             checker: Checker::default(),
+            observers_added: 0,
             trace: Vec::new(),
             trace_hasher: FnvHasher::default(),
             hash_buffer: Vec::new(),
@@ -475,23 +503,7 @@ impl Simulation {
             .chain(sim.config.observer_ids())
             .collect();
         for id in ids {
-            sim.slots.insert(
-                id,
-                Slot {
-                    node: None,
-                    incarnation: 0,
-                    boots: 0,
-                    timers: BTreeMap::new(),
-                    disk: DiskImage::default(),
-                    disk_queue: VecDeque::new(),
-                    disk_busy: false,
-                    held_disk: BTreeSet::new(),
-                    slow_disk_ms: None,
-                    paused: false,
-                    deferred: Vec::new(),
-                    skew_ms: 0,
-                },
-            );
+            sim.slots.insert(id, Slot::empty());
             if !sim.config.start_stopped {
                 sim.schedule(
                     VirtualTime::ZERO,
@@ -604,8 +616,21 @@ impl Simulation {
             .max_by_key(|&id| self.peer(id).map(|p| p.current_epoch()))
     }
 
+    /// The observers' myids: the configured ones, then those added while running.
+    pub fn observer_ids(&self) -> Vec<ServerId> {
+        self.membership().observer_ids()
+    }
+
+    /// The configuration as it is now: the one the run started with, plus added observers.
+    fn membership(&self) -> SimConfig {
+        SimConfig {
+            observers: self.config.observers + self.observers_added,
+            ..self.config.clone()
+        }
+    }
+
     pub fn servers(&self) -> Vec<ServerStatus> {
-        let observers = self.config.observer_ids();
+        let observers = self.observer_ids();
         self.slots
             .iter()
             .map(|(&id, slot)| {
@@ -893,6 +918,7 @@ impl Simulation {
                     slot.slow_disk_ms = ms;
                 }
             }
+            Command::AddObserver => self.add_observer(),
             Command::TakeEvent(key) => {
                 if let Some(event) = self.agenda.remove(&key) {
                     self.run_event(key.0.max(self.now), event);
@@ -974,10 +1000,39 @@ impl Simulation {
                     server: other,
                     incarnation,
                     peer: server,
+                    link: None,
                 },
             );
         }
         true
+    }
+
+    /// Adds an observer with the next myid, unless the ensemble is already as large as the
+    /// simulator allows (then the trace says so and nothing changes).
+    fn add_observer(&mut self) {
+        let membership = self.membership();
+        if membership.servers + membership.observers >= MAX_SERVERS {
+            let text = format!("no observer added: an ensemble has at most {MAX_SERVERS} servers");
+            self.record(TraceEvent {
+                at: self.now,
+                server: 0,
+                kind: TraceKind::Note { text },
+            });
+            return;
+        }
+        self.observers_added += 1;
+        let observer = membership.servers + membership.observers + 1;
+        self.slots.insert(observer, Slot::empty());
+        let running: Vec<ServerId> = self
+            .slots
+            .iter()
+            .filter(|(_, slot)| slot.node.is_some())
+            .map(|(&id, _)| id)
+            .collect();
+        for server in running {
+            self.feed(server, Input::ObserverAdded(observer));
+        }
+        self.restart(observer);
     }
 
     /// Starts a stopped server again, now. Returns false if it is already running or booting.
@@ -1076,9 +1131,10 @@ impl Simulation {
                 server,
                 incarnation,
                 peer,
+                link,
             } => {
                 if self.slots.get(&server).map(|s| s.incarnation) == Some(incarnation) {
-                    self.feed(server, Input::PeerConnectionLost { peer });
+                    self.feed(server, Input::PeerConnectionLost { peer, link });
                 }
             }
             Event::ToServer { server, input } => self.deliver_to_server(server, *input),
@@ -1108,7 +1164,7 @@ impl Simulation {
 
     fn boot(&mut self, server: ServerId, incarnation: u32) {
         let seed = self.rng.random::<u64>();
-        let mut config = self.config.peer_config(server);
+        let mut config = self.membership().peer_config(server);
         // As a real process reads its clock at start: a restarted server must not hand out
         // the session ids of its previous incarnation.
         config.zk.started_ms = self.now.as_millis();
@@ -1183,8 +1239,16 @@ impl Simulation {
         });
         // ZAB runs over TCP, which never skips a packet: a lost one means the connection
         // broke, and both ends find out. (Election notifications stand alone and are resent.)
+        let PeerMessage::Zab { link, .. } = message else {
+            return;
+        };
+        if self.network.is_broken(from, to, *link) {
+            return;
+        }
+        self.network.break_connection(from, to, *link);
         let destination_up = self.slots.get(&to).is_some_and(|s| s.node.is_some());
-        if matches!(message, PeerMessage::Zab { .. }) && destination_up {
+        if destination_up {
+            let link = Some(*link);
             for (server, peer) in [(from, to), (to, from)] {
                 let Some(incarnation) = self.slots.get(&server).map(|s| s.incarnation) else {
                     continue;
@@ -1196,6 +1260,7 @@ impl Simulation {
                         server,
                         incarnation,
                         peer,
+                        link,
                     },
                 );
             }
@@ -1321,6 +1386,7 @@ impl Simulation {
                 }
                 Output::Client(output) => self.route_to_client(output),
                 Output::Trace(event) => self.record(event),
+                Output::CloseConnection { peer, link } => self.close_connection(server, peer, link),
             }
         }
         if disk_added {
@@ -1328,9 +1394,44 @@ impl Simulation {
         }
     }
 
+    /// `from` closed its ZAB connection `link` with `to`: the close travels behind whatever
+    /// was sent on the link, and is lost with it when the link is cut (then only a timeout
+    /// tells `to`).
+    fn close_connection(&mut self, from: ServerId, to: ServerId, link: u64) {
+        if self.network.is_cut(from, to) {
+            return;
+        }
+        let Some(incarnation) = self
+            .slots
+            .get(&to)
+            .filter(|slot| slot.node.is_some())
+            .map(|slot| slot.incarnation)
+        else {
+            return;
+        };
+        let latency_ms = self.network_latency();
+        let at = self.network.release_time(from, to, self.now + latency_ms);
+        self.schedule(
+            at,
+            Event::ConnectionLost {
+                server: to,
+                incarnation,
+                peer: from,
+                link: Some(link),
+            },
+        );
+    }
+
     fn send(&mut self, now: VirtualTime, from: ServerId, to: ServerId, message: PeerMessage) {
         if to == from {
             return;
+        }
+        if let PeerMessage::Zab { link, .. } = &message {
+            // What was sent before the lost packet still arrives; nothing sent after it.
+            if self.network.is_broken(from, to, *link) {
+                self.lost(from, to, &message, "its connection broke");
+                return;
+            }
         }
         let latency_ms = self.network_latency();
         match self.network.route(now, from, to, &message, latency_ms) {

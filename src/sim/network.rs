@@ -94,9 +94,22 @@ pub struct Network {
     /// The latest delivery time scheduled on each directed link: later messages never
     /// overtake it.
     link_clock: BTreeMap<(ServerId, ServerId), VirtualTime>,
+    /// ZAB connections (each direction, by link id) that lost a packet: TCP never skips
+    /// one, so nothing sent on them after it arrives either.
+    broken: BTreeSet<(ServerId, ServerId, u64)>,
 }
 
 impl Network {
+    /// The ZAB connection `link` between `a` and `b` lost a packet: it is dead both ways.
+    pub fn break_connection(&mut self, a: ServerId, b: ServerId, link: u64) {
+        self.broken.insert((a, b, link));
+        self.broken.insert((b, a, link));
+    }
+
+    pub fn is_broken(&self, from: ServerId, to: ServerId, link: u64) -> bool {
+        self.broken.contains(&(from, to, link))
+    }
+
     pub fn is_cut(&self, from: ServerId, to: ServerId) -> bool {
         self.cut.contains(&(from, to))
     }

@@ -449,3 +449,122 @@ fn a_restarted_leader_does_not_hand_out_the_session_ids_of_its_previous_run() {
     assert_ne!(session("before"), session("after"));
     assert_no_violations(&sim);
 }
+
+#[test]
+fn an_observer_added_while_running_syncs_and_never_changes_the_quorum() {
+    let mut sim = ensemble(3, 5);
+    let leader = elected(&mut sim);
+    add_client(&mut sim, "alice", leader);
+    assert_eq!(
+        request(
+            &mut sim,
+            "alice",
+            create("/before", "b", CreateMode::Persistent)
+        )
+        .error(),
+        ErrorCode::Ok
+    );
+    sim.command(Command::AddObserver);
+    assert_eq!(sim.server_ids(), vec![1, 2, 3, 4]);
+    assert_eq!(sim.observer_ids(), vec![4]);
+    let observing = sim.run_until_condition(sim.now() + 10_000, |s| {
+        state_of(s, 4) == Some(PeerState::Observing)
+            && s.peer(4).is_some_and(|p| p.tree().exists("/before"))
+    });
+    assert!(observing, "{}", trace_tail(&sim, 30));
+    assert_eq!(
+        sim.established_leader(),
+        Some(leader),
+        "no election was needed"
+    );
+    // The quorum is still two of the three participants: with two followers down there
+    // is none, whatever the observer does.
+    for id in followers(&sim, leader).into_iter().filter(|&id| id != 4) {
+        sim.command(Command::Crash(id));
+    }
+    run_for(&mut sim, 15_000);
+    assert_eq!(sim.established_leader(), None);
+    // The added observer is part of the configuration a restarted server boots with.
+    sim.command(Command::Restart(1));
+    sim.command(Command::Restart(2));
+    sim.command(Command::Restart(3));
+    elected(&mut sim);
+    // The observer, looking all along, backs off its notifications (up to a minute, as
+    // ZooKeeper does); its next one finds the new leader.
+    let observing = sim.run_until_condition(sim.now() + 60_000, |s| {
+        state_of(s, 4) == Some(PeerState::Observing)
+    });
+    assert!(observing, "{}", trace_tail(&sim, 60));
+    assert_no_violations(&sim);
+}
+
+#[test]
+fn a_leader_that_steps_down_closes_its_learners_connections_at_once() {
+    let mut sim = Simulation::new(SimConfig {
+        servers: 3,
+        observers: 1,
+        seed: 8,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let leader = elected(&mut sim);
+    run_for(&mut sim, 2000);
+    let others: Vec<ServerId> = followers(&sim, leader)
+        .into_iter()
+        .filter(|&id| id != 4)
+        .collect();
+    for &id in &others {
+        sim.command(Command::Crash(id));
+    }
+    let stepped_down = sim.run_until_condition(sim.now() + 30_000, |s| {
+        state_of(s, leader) == Some(PeerState::Looking)
+    });
+    assert!(stepped_down);
+    let gave_up_at = sim.now();
+    // The observer hears the close a network delay later, long before syncLimit (10 s).
+    let left = sim.run_until_condition(gave_up_at + 1000, |s| {
+        state_of(s, 4) == Some(PeerState::Looking)
+    });
+    assert!(left, "{}", trace_tail(&sim, 20));
+    assert!(sim.trace().iter().any(|e| e.server == 4
+        && matches!(&e.kind, TraceKind::LeftLeader { reason } if reason.contains("closed"))));
+}
+
+#[test]
+fn a_lost_zab_packet_breaks_its_connection_so_later_packets_never_arrive() {
+    use crate::peer::message::{PeerMessage, ZabPacket};
+    let mut sim = ensemble(3, 21);
+    let leader = elected(&mut sim);
+    let follower = followers(&sim, leader)[0];
+    let ping = |link| PeerMessage::Zab {
+        link,
+        packet: ZabPacket::Ping {
+            sessions: Vec::new(),
+        },
+    };
+    let now = sim.now();
+    let before = sim.trace().len();
+    // Connection 7: one packet goes out, the next is lost, a third follows. TCP delivers
+    // the first and never the third; connection 8 between the same servers is not affected.
+    sim.send(now, leader, follower, ping(7));
+    sim.lost(leader, follower, &ping(7), "dropped by a rule");
+    sim.send(now, leader, follower, ping(7));
+    sim.send(now, follower, leader, ping(7));
+    sim.send(now, leader, follower, ping(8));
+    run_for(&mut sim, 100);
+    let losses: Vec<(ServerId, &str)> = sim.trace()[before..]
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::MessageLost { to, why, .. } => Some((*to, why.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        losses,
+        [
+            (follower, "dropped by a rule"),
+            (follower, "its connection broke"),
+            (leader, "its connection broke"),
+        ]
+    );
+}

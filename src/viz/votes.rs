@@ -63,7 +63,7 @@ pub struct VoteChange {
 pub fn vote_boxes(sim: &Simulation) -> Vec<VoteBox> {
     let config = sim.config();
     let participants = config.participants();
-    let observers = config.observer_ids();
+    let observers = sim.observer_ids();
     let quorum = participants.len() / 2 + 1;
     sim.server_ids()
         .into_iter()

@@ -109,7 +109,7 @@ fn in_history(peer: &QuorumPeer, zxid: Zxid) -> bool {
 pub fn zab_flow(sim: &Simulation, limit: usize) -> ZabFlow {
     let config = sim.config();
     let participants = config.participants();
-    let observers = config.observer_ids();
+    let observers = sim.observer_ids();
     let quorum = participants.len() / 2 + 1;
     let reference = reference(sim);
     let leader = reference

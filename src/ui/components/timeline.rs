@@ -33,7 +33,8 @@ pub fn group_of(kind: &TraceKind) -> TraceGroup {
         | TraceKind::Resumed
         | TraceKind::MessageLost { .. }
         | TraceKind::Violation { .. }
-        | TraceKind::Note { .. } => TraceGroup::Faults,
+        | TraceKind::Note { .. }
+        | TraceKind::ObserverAdded { .. } => TraceGroup::Faults,
         TraceKind::DiskDone { .. } | TraceKind::Logged { .. } | TraceKind::SnapshotTaken { .. } => {
             TraceGroup::Disk
         }
