@@ -48,6 +48,7 @@ catalog! {
         "相同的种子与操作得到相同的轨迹：可与 `zooscope sim --seed N` 对比";
     ExportTrace => "Export trace (JSON)", "导出轨迹（JSON）";
     ExportPicture => "Export picture (SVG)", "导出图片（SVG）";
+    ExportPng => "Export picture (PNG)", "导出图片（PNG）";
     CopyLink => "Copy link", "复制链接";
     LinkReady => "The address bar now holds a link to this exact moment.", "地址栏中的链接已指向此刻的状态。";
 
@@ -93,11 +94,18 @@ catalog! {
     ResumeServer => "Resume", "恢复";
     Starting => "starting…", "启动中…";
     LinkTitle => "Link between {0} and {1}", "{0} 与 {1} 之间的链路";
-    LinkHint => "Click a link between two servers to cut or heal it.", "点击两台服务器之间的连线，可以切断或恢复它。";
+    LinkHint => "Click a link between two servers to cut or heal it, or drag from one server to another (with Shift: one way only); drag a server into empty space to isolate it.", "点击两台服务器之间的连线，可以切断或恢复它；也可以从一台服务器拖到另一台（按住 Shift 只切断单向）；把服务器拖到空白处可将它隔离。";
+    DragCut => "cut {0} ⇹ {1}", "切断 {0} ⇹ {1}";
+    DragCutOneWay => "cut {0} → {1} only", "只切断 {0} → {1}";
+    DragHeal => "heal {0} ⇹ {1}", "恢复 {0} ⇹ {1}";
+    DragIsolate => "isolate server {0}", "隔离服务器 {0}";
     CutBoth => "Cut both ways", "双向切断";
     CutOneWay => "Cut {0} → {1} only", "只切断 {0} → {1}";
     Heal => "Heal", "恢复";
     HealAll => "Heal every link", "恢复所有链路";
+    AddObserver => "+ Add an observer", "+ 加入观察者";
+    TimelineSeekHint => "Click to go back to this moment", "点击回到这一刻";
+    AddObserverHint => "A new server that follows the leader and serves reads, but never votes", "新服务器：跟随领导者、提供读服务，但从不投票";
     LinkCutState => "cut: {0}", "已切断：{0}";
     LinkOk => "connected", "连通";
     MessageTitle => "{0} from {1} to {2}", "{0}：从 {1} 到 {2}";

@@ -30,6 +30,8 @@ pub enum ViewerAction {
         both_ways: bool,
     },
     HealAll,
+    /// Cut every link of this server, both ways: alone on its side of a partition.
+    Isolate(ServerId),
     /// A new observer with the next myid.
     AddObserver,
     /// Carry out this pending event next (manual mode).
@@ -102,6 +104,10 @@ impl ViewerAction {
                 both_ways: *both_ways,
             },
             ViewerAction::HealAll => Command::HealAll,
+            ViewerAction::Isolate(id) if known(id) => {
+                let others = servers.iter().copied().filter(|s| s != id).collect();
+                Command::Partition(vec![vec![*id], others])
+            }
             ViewerAction::AddObserver => {
                 let servers = sim.server_ids().len() as u64;
                 if servers >= crate::sim::MAX_SERVERS {
@@ -144,6 +150,7 @@ impl ViewerAction {
             | ViewerAction::Restart(id)
             | ViewerAction::Pause(id)
             | ViewerAction::Resume(id)
+            | ViewerAction::Isolate(id)
             | ViewerAction::Cut { from: id, .. }
             | ViewerAction::Heal { from: id, .. }
             | ViewerAction::AddClient { server: id, .. }
@@ -223,6 +230,7 @@ impl fmt::Display for ViewerAction {
             } => write!(f, "heal:{}", link(*from, *to, *both_ways)),
             ViewerAction::HealAll => write!(f, "heal:all"),
             ViewerAction::AddObserver => write!(f, "add:observer"),
+            ViewerAction::Isolate(id) => write!(f, "isolate:{id}"),
             ViewerAction::Take(key) => write!(f, "take:{}", event_key(key)),
             ViewerAction::Drop(key) => write!(f, "drop:{}", event_key(key)),
             ViewerAction::AddClient {
@@ -298,6 +306,7 @@ impl ViewerAction {
             }
             "heal" if rest == "all" => ViewerAction::HealAll,
             "add" if rest == "observer" => ViewerAction::AddObserver,
+            "isolate" => ViewerAction::Isolate(parse_id(rest)?),
             "heal" => {
                 let (from, to, both_ways) = parse_link(rest)?;
                 ViewerAction::Heal {
@@ -373,6 +382,7 @@ mod tests {
             },
             ViewerAction::HealAll,
             ViewerAction::AddObserver,
+            ViewerAction::Isolate(2),
             ViewerAction::Take((VirtualTime::from_millis(1234), 56)),
             ViewerAction::Drop((VirtualTime::from_millis(7), 8)),
             ViewerAction::AddClient {

@@ -151,18 +151,26 @@ pub fn app() -> Html {
             }
         })
     };
+    let picture_name = format!("zooscope-seed{}-{}ms", config.seed, sim.now().as_millis());
     let on_export_picture = {
         let dispatcher = dispatcher.clone();
-        let name = format!(
-            "zooscope-seed{}-{}ms.svg",
-            config.seed,
-            sim.now().as_millis()
-        );
+        let name = format!("{picture_name}.svg");
         Callback::from(move |_: MouseEvent| {
             let result = export::cluster_svg()
                 .ok_or_else(|| "the drawing is not on the page".to_string())
                 .and_then(|svg| export::download(&name, "image/svg+xml", &svg));
             if let Err(problem) = result {
+                dispatcher.dispatch(Action::Problem(problem));
+            }
+        })
+    };
+    let on_export_png = {
+        let dispatcher = dispatcher.clone();
+        let name = format!("{picture_name}.png");
+        Callback::from(move |_: MouseEvent| {
+            let later = dispatcher.clone();
+            let report = move |problem| later.dispatch(Action::Problem(problem));
+            if let Err(problem) = export::save_cluster_png(name.clone(), report) {
                 dispatcher.dispatch(Action::Problem(problem));
             }
         })
@@ -188,6 +196,7 @@ pub fn app() -> Html {
                     </div>
                     <button data-testid="export-trace" onclick={on_export_trace}>{ lang.t(Msg::ExportTrace) }</button>
                     <button data-testid="export-picture" onclick={on_export_picture}>{ lang.t(Msg::ExportPicture) }</button>
+                    <button data-testid="export-png" onclick={on_export_png}>{ lang.t(Msg::ExportPng) }</button>
                 </div>
             </header>
             { for model.problems.iter().map(|p| html! {

@@ -1,6 +1,10 @@
-//! Saving what is on screen: the trace as JSON and the cluster drawing as an SVG file.
+//! Saving what is on screen: the trace as JSON and the cluster drawing as an SVG or PNG file.
 
-use wasm_bindgen::JsCast;
+use super::components::cluster::{HEIGHT, WIDTH};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+
+/// A PNG is drawn at twice the drawing's size, sharp enough for slides.
+const PNG_SCALE: f64 = 2.0;
 
 /// The rules a saved drawing needs, since the page's style sheet does not travel with it.
 const SVG_STYLE: &str = "
@@ -46,10 +50,97 @@ pub fn cluster_svg() -> Option<String> {
     let svg = document.query_selector(".cluster-svg").ok()??;
     let markup = svg.outer_html();
     let open_end = markup.find('>')?;
+    // A size of its own, so that image viewers (and the PNG below) need not guess one.
     Some(format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}><style>{}</style>{}",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{} width=\"{}\" height=\"{}\"><style>{}</style>{}",
         &markup[..open_end],
+        WIDTH as u32,
+        HEIGHT as u32,
         SVG_STYLE,
         &markup[open_end + 1..]
     ))
+}
+
+/// Saves the drawing, messages in flight included, as a PNG named `file_name`: the SVG is
+/// loaded as an image, painted on a canvas with the messages' canvas on top, and encoded.
+/// Loading is asynchronous, so a failure then is reported through `problem`.
+pub fn save_cluster_png(
+    file_name: String,
+    problem: impl Fn(String) + 'static,
+) -> Result<(), String> {
+    let failed = |what: &str| format!("could not save {file_name}: {what}");
+    let svg = cluster_svg().ok_or_else(|| failed("the drawing is not on the page"))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| failed("no document"))?;
+    let parts = js_sys::Array::of1(&JsValue::from_str(&svg));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("image/svg+xml");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| failed("no blob"))?;
+    let svg_url =
+        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| failed("no object URL"))?;
+    let image = web_sys::HtmlImageElement::new().map_err(|_| failed("no image"))?;
+    let loaded = {
+        let image = image.clone();
+        let svg_url = svg_url.clone();
+        Closure::once_into_js(move || {
+            let _ = web_sys::Url::revoke_object_url(&svg_url);
+            if let Err(what) = paint_png(&document, &image, &file_name) {
+                problem(what);
+            }
+        })
+    };
+    image.set_onload(Some(loaded.unchecked_ref()));
+    image.set_src(&svg_url);
+    Ok(())
+}
+
+fn paint_png(
+    document: &web_sys::Document,
+    image: &web_sys::HtmlImageElement,
+    file_name: &str,
+) -> Result<(), String> {
+    let failed = |what: &str| format!("could not save {file_name}: {what}");
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .ok()
+        .and_then(|e| e.dyn_into().ok())
+        .ok_or_else(|| failed("no canvas"))?;
+    let (width, height) = (WIDTH * PNG_SCALE, HEIGHT * PNG_SCALE);
+    canvas.set_width(width as u32);
+    canvas.set_height(height as u32);
+    let context: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or_else(|| failed("no 2d context"))?;
+    context.set_fill_style_str("#ffffff");
+    context.fill_rect(0.0, 0.0, width, height);
+    context
+        .draw_image_with_html_image_element_and_dw_and_dh(image, 0.0, 0.0, width, height)
+        .map_err(|_| failed("the drawing did not render"))?;
+    let messages = document
+        .query_selector(".messages-canvas")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlCanvasElement>().ok());
+    if let Some(messages) = messages {
+        context
+            .draw_image_with_html_canvas_element_and_dw_and_dh(&messages, 0.0, 0.0, width, height)
+            .map_err(|_| failed("the messages did not render"))?;
+    }
+    let data_url = canvas
+        .to_data_url_with_type("image/png")
+        .map_err(|_| failed("no PNG encoder"))?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into().ok())
+        .ok_or_else(|| failed("no anchor"))?;
+    anchor.set_href(&data_url);
+    anchor.set_download(file_name);
+    anchor.click();
+    Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::i18n::{Lang, Msg};
 use crate::peer::message::{PeerState, ServerId};
+use crate::play::action::ViewerAction;
 use crate::sim::ServerStatus;
 use crate::ui::state::{Action, MessageRef, Model};
 use crate::viz::flight::{FlightState, MessageFamily, MessageInFlight};
@@ -13,6 +14,79 @@ use yew::prelude::*;
 pub const WIDTH: f64 = 1000.0;
 pub const HEIGHT: f64 = 620.0;
 const NODE_RADIUS: f64 = 50.0;
+
+/// A drag that started on a server: dropped on another it cuts or heals their link,
+/// dropped in empty space it isolates the server.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Drag {
+    from: ServerId,
+    /// Where the pointer is, in drawing coordinates.
+    x: f64,
+    y: f64,
+    /// Whether it has left the server it started on (before that it is a click).
+    moved: bool,
+    one_way: bool,
+}
+
+/// What dropping a drag here would do.
+fn drag_outcome(
+    drag: &Drag,
+    target: Option<ServerId>,
+    cut: &[(ServerId, ServerId)],
+) -> Option<ViewerAction> {
+    let from = drag.from;
+    match target {
+        Some(to) if to == from => None,
+        Some(to) if cut.contains(&(from, to)) || cut.contains(&(to, from)) => {
+            Some(ViewerAction::Heal {
+                from,
+                to,
+                both_ways: true,
+            })
+        }
+        Some(to) => Some(ViewerAction::Cut {
+            from,
+            to,
+            both_ways: !drag.one_way,
+        }),
+        None => Some(ViewerAction::Isolate(from)),
+    }
+}
+
+fn describe_outcome(lang: Lang, action: &ViewerAction) -> String {
+    match action {
+        ViewerAction::Heal { from, to, .. } => lang.fill(Msg::DragHeal, &[from, to]),
+        ViewerAction::Cut {
+            from,
+            to,
+            both_ways: true,
+        } => lang.fill(Msg::DragCut, &[from, to]),
+        ViewerAction::Cut { from, to, .. } => lang.fill(Msg::DragCutOneWay, &[from, to]),
+        ViewerAction::Isolate(id) => lang.fill(Msg::DragIsolate, &[id]),
+        _ => String::new(),
+    }
+}
+
+/// A pointer event's position in drawing coordinates (the canvas covers the drawing).
+fn drawing_point(event: &MouseEvent, canvas: &NodeRef) -> Option<(f64, f64)> {
+    let element = canvas.cast::<web_sys::HtmlCanvasElement>()?;
+    let rect = element.get_bounding_client_rect();
+    if rect.width() <= 0.0 || rect.height() <= 0.0 {
+        return None;
+    }
+    Some((
+        (f64::from(event.client_x()) - rect.left()) * WIDTH / rect.width(),
+        (f64::from(event.client_y()) - rect.top()) * HEIGHT / rect.height(),
+    ))
+}
+
+/// The server drawn under a point, if any.
+fn server_at(places: &[(ServerId, (f64, f64))], (x, y): (f64, f64)) -> Option<ServerId> {
+    places
+        .iter()
+        .find(|(_, (px, py))| (px - x).powi(2) + (py - y).powi(2) <= NODE_RADIUS * NODE_RADIUS)
+        .map(|(id, _)| *id)
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
@@ -125,20 +199,93 @@ pub fn cluster(props: &ClusterProps) -> Html {
         let glyphs = glyphs.clone();
         use_effect(move || paint(&canvas, &glyphs));
     }
+    let places: Rc<Vec<(ServerId, (f64, f64))>> = Rc::new(
+        props
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, position(i, count)))
+            .collect(),
+    );
+    let drag = use_state(|| None::<Drag>);
+    let onpointerdown = {
+        let (drag, canvas, places) = (drag.clone(), canvas.clone(), places.clone());
+        Callback::from(move |event: PointerEvent| {
+            let Some(point) = drawing_point(&event, &canvas) else {
+                return;
+            };
+            if let Some(from) = server_at(&places, point) {
+                drag.set(Some(Drag {
+                    from,
+                    x: point.0,
+                    y: point.1,
+                    moved: false,
+                    one_way: event.shift_key(),
+                }));
+            }
+        })
+    };
+    let onpointermove = {
+        let (drag, canvas, places) = (drag.clone(), canvas.clone(), places.clone());
+        Callback::from(move |event: PointerEvent| {
+            let (Some(current), Some(point)) = (*drag, drawing_point(&event, &canvas)) else {
+                return;
+            };
+            let left = server_at(&places, point) != Some(current.from);
+            drag.set(Some(Drag {
+                x: point.0,
+                y: point.1,
+                moved: current.moved || left,
+                one_way: event.shift_key(),
+                ..current
+            }));
+        })
+    };
+    let onpointerup = {
+        let (drag, places, cut) = (drag.clone(), places.clone(), props.cut.clone());
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |_: PointerEvent| {
+            let Some(done) = *drag else {
+                return;
+            };
+            drag.set(None);
+            if !done.moved {
+                return;
+            }
+            let target = server_at(&places, (done.x, done.y));
+            if let Some(action) = drag_outcome(&done, target, &cut) {
+                dispatcher.dispatch(Action::Act(action));
+            }
+        })
+    };
+    let onpointerleave = {
+        let drag = drag.clone();
+        Callback::from(move |_: PointerEvent| drag.set(None))
+    };
+    let rubber_band = drag.as_ref().filter(|d| d.moved).map(|d| {
+        let start = places
+            .iter()
+            .find(|(id, _)| *id == d.from)
+            .map_or((d.x, d.y), |(_, p)| *p);
+        let target = server_at(&places, (d.x, d.y));
+        let label = drag_outcome(d, target, &props.cut)
+            .map(|action| describe_outcome(lang, &action))
+            .unwrap_or_default();
+        html! {
+            <g class="drag" data-testid="drag-line">
+                <line class="drag-line" x1={px(start.0)} y1={px(start.1)} x2={px(d.x)} y2={px(d.y)} />
+                <text class="drag-label" x={px(d.x)} y={px(d.y - 14.0)}>{ label }</text>
+            </g>
+        }
+    });
     let onclick = {
         let glyphs = glyphs.clone();
         let canvas = canvas.clone();
         let dispatcher = props.dispatcher.clone();
         Callback::from(move |event: MouseEvent| {
-            let Some(element) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
+            let Some((x, y)) = drawing_point(&event, &canvas) else {
                 return;
             };
-            let rect = element.get_bounding_client_rect();
-            if rect.width() <= 0.0 {
-                return;
-            }
-            let x = (f64::from(event.client_x()) - rect.left()) * WIDTH / rect.width();
-            let y = (f64::from(event.client_y()) - rect.top()) * HEIGHT / rect.height();
             let nearest = glyphs
                 .iter()
                 .map(|g| ((g.x - x).powi(2) + (g.y - y).powi(2), g))
@@ -201,11 +348,13 @@ pub fn cluster(props: &ClusterProps) -> Html {
     });
 
     html! {
-        <div class="cluster-drawing" {onclick}>
+        <div class={classes!("cluster-drawing", drag.is_some_and(|d| d.moved).then_some("dragging"))}
+             {onclick} {onpointerdown} {onpointermove} {onpointerup} {onpointerleave}>
         <svg class="cluster-svg" viewBox={format!("0 0 {} {}", px(WIDTH), px(HEIGHT))} role="img"
              aria-label={lang.t(Msg::ClusterTitle)} xmlns="http://www.w3.org/2000/svg">
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
+            { for rubber_band }
         </svg>
         <canvas class="messages-canvas" ref={canvas} width={px(WIDTH)} height={px(HEIGHT)}
                 data-glyphs={glyphs.len().to_string()} aria-hidden="true"></canvas>

@@ -18,9 +18,17 @@ pub struct ServerCardsProps {
 #[function_component(ServerCards)]
 pub fn server_cards(props: &ServerCardsProps) -> Html {
     let lang = props.lang;
+    let room = (props.servers.len() as u64) < crate::sim::MAX_SERVERS;
     html! {
         <div class="server-cards">
             { for props.servers.iter().map(|status| card(status, lang, &props.dispatcher)) }
+            if room {
+                <article class="server-card add-observer">
+                    <button data-testid="add-observer" title={lang.t(Msg::AddObserverHint)}
+                            onclick={act(&props.dispatcher, ViewerAction::AddObserver)}>{ lang.t(Msg::AddObserver) }</button>
+                    <p class="hint">{ lang.t(Msg::AddObserverHint) }</p>
+                </article>
+            }
         </div>
     }
 }

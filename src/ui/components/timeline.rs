@@ -96,6 +96,14 @@ pub fn timeline(props: &TimelineProps) -> Html {
             dispatcher.dispatch(Action::FilterGroup(group));
         })
     };
+    let go_back_to = |at: u64| {
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |_: MouseEvent| {
+            dispatcher.dispatch(Action::Pause);
+            dispatcher.dispatch(Action::SeekTime(at));
+        })
+    };
+    let go_back_hint = lang.t(Msg::TimelineSeekHint);
     html! {
         <section class="panel timeline" data-testid="timeline" aria-label={lang.fill(Msg::TimelineTitle, &[&props.total])}>
             <h2>{ lang.fill(Msg::TimelineTitle, &[&props.total]) }</h2>
@@ -122,7 +130,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
             <ol reversed=true>
                 { for props.events.iter().rev().map(|(index, event)| html! {
-                    <li key={*index} class={tone(&event.kind)} data-server={event.server.to_string()}>
+                    <li key={*index} class={tone(&event.kind)} data-server={event.server.to_string()}
+                        data-at={event.at.as_millis().to_string()} title={go_back_hint}
+                        onclick={go_back_to(event.at.as_millis())}>
                         <span class="at">{ event.at.to_string() }</span>
                         <span class="who">{ if event.server == 0 { String::new() } else { lang.fill(Msg::TraceServerPrefix, &[&event.server]) } }</span>
                         <span class="what">{ describe_trace(lang, event) }</span>
