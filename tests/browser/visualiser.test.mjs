@@ -203,3 +203,72 @@ test('the whole interface switches to Chinese, narration included', async () => 
   assert.deepEqual(errors, []);
   await close();
 });
+
+async function centre(locator) {
+  const box = await locator.boundingBox();
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+async function drag(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, { steps: 8 });
+  await page.mouse.up();
+}
+
+test('an observer joins while running, dragging cuts, heals and isolates, and a timeline event takes you back', async () => {
+  const { page, errors, close } = await openPage(browser, `${site.url}/?seed=7`, WIDE);
+  await node(page, 1).waitFor();
+  await advanceSeconds(page, 5);
+  assert.equal(await node(page, 3).getAttribute('data-role'), 'LEADING');
+
+  await page.getByTestId('add-observer').click();
+  await advanceSeconds(page, 3);
+  assert.equal(await node(page, 4).getAttribute('data-role'), 'OBSERVING');
+  assert.equal(await node(page, 3).getAttribute('data-role'), 'LEADING', 'no election for an observer');
+  await page.getByTestId('server-card-4').waitFor();
+  assert.match(page.url(), /add%3Aobserver|add:observer/);
+
+  // Drag from server 1 to server 2: their link is cut both ways; the same drag heals it.
+  await drag(page, await centre(node(page, 1)), await centre(node(page, 2)));
+  assert.equal(await page.getByTestId('link-1-2').getAttribute('data-cut'), 'both');
+  await drag(page, await centre(node(page, 1)), await centre(node(page, 2)));
+  assert.equal(await page.getByTestId('link-1-2').getAttribute('data-cut'), 'none');
+
+  // Drag the leader into empty space: it is cut off, and the others elect server 2.
+  const drawing = await page.locator('.cluster-svg').boundingBox();
+  const leader = await centre(node(page, 3));
+  await page.mouse.move(leader.x, leader.y);
+  await page.mouse.down();
+  await page.mouse.move(drawing.x + drawing.width / 2, drawing.y + drawing.height / 2, { steps: 8 });
+  await assert.doesNotReject(page.getByTestId('drag-line').getByText('isolate server 3').waitFor());
+  // (Not a full-page screenshot: resizing the page would end the drag.)
+  await page.screenshot({ path: 'target/screenshots/visualiser-drag-isolate.png' });
+  await page.mouse.up();
+  for (const other of [1, 2, 4]) {
+    assert.equal(await page.getByTestId(`link-${Math.min(3, other)}-${Math.max(3, other)}`).getAttribute('data-cut'), 'both');
+  }
+  await advanceSeconds(page, 12);
+  assert.equal(await node(page, 2).getAttribute('data-role'), 'LEADING');
+
+  // Server 4's oldest event in the timeline (the bottom one) takes the run back to it:
+  // before server 3 was isolated.
+  await page.getByTestId('filter-server').selectOption('4');
+  const oldest = page.getByTestId('timeline').locator('li').last();
+  const at = await oldest.getAttribute('data-at');
+  await oldest.click();
+  assert.equal(await page.getByTestId('clock').getAttribute('data-millis'), at);
+  await page.getByTestId('rewound').waitFor();
+  assert.equal(await page.getByTestId('link-1-3').getAttribute('data-cut'), 'none');
+  assert.equal(await node(page, 3).getAttribute('data-role'), 'LEADING');
+
+  // The picture export gives a PNG at twice the drawing's size.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+  assert.match(download.suggestedFilename(), /\.png$/);
+  const { readFile } = await import('node:fs/promises');
+  const png = await readFile(await download.path());
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [2000, 1240]);
+  assert.deepEqual(errors, []);
+  await close();
+});
