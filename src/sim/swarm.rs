@@ -89,8 +89,13 @@ pub fn run_seed(seed: u64) -> (SwarmRun, Simulation) {
     // The clients' requests come from a generator of their own, so that the fault schedule
     // does not depend on them.
     let mut load = ChaCha8Rng::seed_from_u64(seed ^ 0x10ad_5eed);
+    // Some runs gain an observer in the middle of the chaos (from a stream of its own too).
+    let mut growth = ChaCha8Rng::seed_from_u64(seed ^ 0x0b5e_47e5);
+    let observer_joins_at = growth
+        .random_bool(0.2)
+        .then(|| growth.random_range(1..CHAOS_MS / FAULT_PERIOD_MS) * FAULT_PERIOD_MS);
     let mut sim = Simulation::new(config).expect("swarm configs are valid");
-    let ids = sim.server_ids();
+    let mut ids = sim.server_ids();
     for (i, &server) in ids.iter().enumerate().take(3) {
         sim.command(Command::AddClient {
             name: format!("c{i}"),
@@ -104,6 +109,10 @@ pub fn run_seed(seed: u64) -> (SwarmRun, Simulation) {
     while time < CHAOS_MS {
         time += FAULT_PERIOD_MS;
         sim.run_until(VirtualTime::from_millis(time));
+        if observer_joins_at == Some(time) && (ids.len() as u64) < super::MAX_SERVERS {
+            sim.command(Command::AddObserver);
+            ids = sim.server_ids();
+        }
         faults += inject(&mut sim, &mut rng, &rates, &ids);
         for i in 0..3 {
             let name = format!("c{i}");
@@ -339,7 +348,7 @@ fn summary(sim: &Simulation, seed: u64, faults: usize, failure: Option<String>) 
     SwarmRun {
         seed,
         servers: config.servers,
-        observers: config.observers,
+        observers: sim.observer_ids().len() as u64,
         faults,
         writes_acknowledged,
         messages: sim.messages_delivered(),
