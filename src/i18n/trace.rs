@@ -3,7 +3,10 @@
 use super::{Lang, Msg};
 use crate::peer::election::VoteReason;
 use crate::peer::message::PeerState;
-use crate::peer::trace::{TraceEvent, TraceKind};
+use crate::peer::trace::{
+    ClientDisconnect, ClientEvent, LeaderGaveUp, LearnerDropped, LeftLeader, LossCause, TraceEvent,
+    TraceKind,
+};
 use crate::peer::ZabPhase;
 
 pub fn describe_vote_reason(lang: Lang, reason: VoteReason) -> &'static str {
@@ -34,9 +37,103 @@ pub fn phase_name(lang: Lang, phase: ZabPhase) -> &'static str {
     })
 }
 
+fn leader_gave_up(lang: Lang, reason: &LeaderGaveUp) -> String {
+    match reason {
+        LeaderGaveUp::NoQuorumWithinInitLimit => lang.t(Msg::GaveUpInitLimit).to_string(),
+        LeaderGaveUp::LostSyncedQuorum => lang.t(Msg::GaveUpLostQuorum).to_string(),
+        LeaderGaveUp::LearnerAhead {
+            learner,
+            epoch,
+            zxid,
+        } => lang.fill(Msg::GaveUpLearnerAhead, &[learner, epoch, zxid]),
+    }
+}
+
+fn learner_dropped(lang: Lang, reason: LearnerDropped) -> &'static str {
+    lang.t(match reason {
+        LearnerDropped::Silent => Msg::DroppedSilent,
+        LearnerDropped::ConnectionClosed => Msg::DroppedClosed,
+    })
+}
+
+fn left_leader(lang: Lang, reason: &LeftLeader) -> String {
+    match reason {
+        LeftLeader::Silent { leader } => lang.fill(Msg::LeftSilent, &[leader]),
+        LeftLeader::ConnectionClosed { leader } => lang.fill(Msg::LeftClosed, &[leader]),
+        LeftLeader::EpochOlderThanAccepted { offered, accepted } => {
+            lang.fill(Msg::LeftEpochOlder, &[offered, accepted])
+        }
+        LeftLeader::UnexpectedPacket { packet, stage } => {
+            lang.fill(Msg::LeftUnexpected, &[packet, stage])
+        }
+        LeftLeader::TruncateBelowSnapshot { zxid } => {
+            lang.fill(Msg::LeftTruncateBelowSnapshot, &[zxid])
+        }
+        LeftLeader::ProposalNotAfter { zxid, last } => {
+            lang.fill(Msg::LeftProposalNotAfter, &[zxid, last])
+        }
+        LeftLeader::InformNotAfter { zxid, last } => {
+            lang.fill(Msg::LeftInformNotAfter, &[zxid, last])
+        }
+        LeftLeader::InformPastPending { zxid, pending } => {
+            lang.fill(Msg::LeftInformPastPending, &[zxid, pending])
+        }
+        LeftLeader::CommitOutOfOrder {
+            zxid,
+            pending: Some(pending),
+        } => lang.fill(Msg::LeftCommitOutOfOrder, &[zxid, pending]),
+        LeftLeader::CommitOutOfOrder {
+            zxid,
+            pending: None,
+        } => lang.fill(Msg::LeftCommitNothingPending, &[zxid]),
+    }
+}
+
+pub fn loss_cause(lang: Lang, cause: LossCause) -> &'static str {
+    lang.t(match cause {
+        LossCause::LinkCut => Msg::LostLinkCut,
+        LossCause::DestinationDown => Msg::LostDestinationDown,
+        LossCause::DroppedByRule => Msg::LostDroppedByRule,
+        LossCause::HeldThenDiscarded => Msg::LostHeldThenDiscarded,
+        LossCause::DroppedByHand => Msg::LostDroppedByHand,
+        LossCause::ConnectionBroke => Msg::LostConnectionBroke,
+    })
+}
+
+/// A client's event. Request names (`create /a`), error codes (`NoNode`) and watch event
+/// types (`NodeCreated`) are ZooKeeper's own identifiers and read the same in both languages.
+fn client_event(lang: Lang, event: &ClientEvent) -> String {
+    match event {
+        ClientEvent::Connected {
+            server,
+            session,
+            fresh,
+        } => {
+            let msg = if *fresh {
+                Msg::ClientConnectedNew
+            } else {
+                Msg::ClientConnectedSame
+            };
+            lang.fill(msg, &[server, &format!("{session:#x}")])
+        }
+        ClientEvent::Disconnected { server, why } => lang.fill(
+            match why {
+                ClientDisconnect::ServerSilent => Msg::ClientDisconnectedSilent,
+                ClientDisconnect::ClosedByServer => Msg::ClientDisconnectedClosed,
+            },
+            &[server],
+        ),
+        ClientEvent::SessionExpired => lang.t(Msg::ClientSessionExpired).to_string(),
+        ClientEvent::Answered { request, error } => {
+            lang.fill(Msg::ClientAnswered, &[request, error])
+        }
+        ClientEvent::WatchFired { event, path } => {
+            lang.fill(Msg::ClientWatchFired, &[&format!("{event:?}"), path])
+        }
+    }
+}
+
 /// What the event says, without its time and server (the timeline shows those apart).
-/// Reasons that the core gives as free text (why a leader gave up, why a message was lost)
-/// stay in English.
 pub fn describe_trace(lang: Lang, event: &TraceEvent) -> String {
     let fill = |msg: Msg, args: &[&dyn std::fmt::Display]| lang.fill(msg, args);
     match &event.kind {
@@ -89,19 +186,29 @@ pub fn describe_trace(lang: Lang, event: &TraceEvent) -> String {
         TraceKind::AckReceived { zxid, from } => fill(Msg::TraceAckReceived, &[zxid, from]),
         TraceKind::Committed { zxid } => fill(Msg::TraceCommitted, &[zxid]),
         TraceKind::Logged { zxid } => fill(Msg::TraceLogged, &[zxid]),
-        TraceKind::LeaderGaveUp { reason } => fill(Msg::TraceLeaderGaveUp, &[reason]),
-        TraceKind::LearnerDropped { learner, reason } => {
-            fill(Msg::TraceLearnerDropped, &[learner, reason])
+        TraceKind::LeaderGaveUp { reason } => {
+            fill(Msg::TraceLeaderGaveUp, &[&leader_gave_up(lang, reason)])
         }
-        TraceKind::LeftLeader { reason } => fill(Msg::TraceLeftLeader, &[reason]),
+        TraceKind::LearnerDropped { learner, reason } => fill(
+            Msg::TraceLearnerDropped,
+            &[learner, &learner_dropped(lang, *reason)],
+        ),
+        TraceKind::LeftLeader { reason } => {
+            fill(Msg::TraceLeftLeader, &[&left_leader(lang, reason)])
+        }
         TraceKind::MessageLost {
             from,
             to,
             kind,
             why,
-        } => fill(Msg::TraceMessageLost, &[kind, from, to, why]),
+        } => fill(
+            Msg::TraceMessageLost,
+            &[kind, from, to, &loss_cause(lang, *why)],
+        ),
         TraceKind::DiskDone { step } => fill(Msg::TraceDiskDone, &[step]),
-        TraceKind::Client { client, what } => fill(Msg::TraceClient, &[client, what]),
+        TraceKind::Client { client, what } => {
+            fill(Msg::TraceClient, &[client, &client_event(lang, what)])
+        }
         TraceKind::Violation { invariant, detail } => {
             fill(Msg::TraceViolation, &[invariant, detail])
         }
@@ -138,6 +245,129 @@ mod tests {
                             | TraceKind::SnapshotInstalled { .. }
                     ),
                 "{event} vs {en}"
+            );
+        }
+    }
+
+    /// Every reason the core gives reads in Chinese, and in English exactly as the core's
+    /// own text (which the native `sim` command prints).
+    #[test]
+    fn every_reason_and_client_event_reads_in_both_languages() {
+        use crate::data::types::{ErrorCode, EventType, Zxid};
+        let zxid = Zxid::new(2, 5);
+        let gave_up = [
+            LeaderGaveUp::NoQuorumWithinInitLimit,
+            LeaderGaveUp::LostSyncedQuorum,
+            LeaderGaveUp::LearnerAhead {
+                learner: 3,
+                epoch: 2,
+                zxid,
+            },
+        ];
+        let left = [
+            LeftLeader::Silent { leader: 3 },
+            LeftLeader::ConnectionClosed { leader: 3 },
+            LeftLeader::EpochOlderThanAccepted {
+                offered: 2,
+                accepted: 3,
+            },
+            LeftLeader::UnexpectedPacket {
+                packet: "DIFF".into(),
+                stage: "Broadcast".into(),
+            },
+            LeftLeader::TruncateBelowSnapshot { zxid },
+            LeftLeader::ProposalNotAfter { zxid, last: zxid },
+            LeftLeader::InformNotAfter { zxid, last: zxid },
+            LeftLeader::InformPastPending {
+                zxid,
+                pending: zxid,
+            },
+            LeftLeader::CommitOutOfOrder {
+                zxid,
+                pending: Some(zxid),
+            },
+            LeftLeader::CommitOutOfOrder {
+                zxid,
+                pending: None,
+            },
+        ];
+        let losses = [
+            LossCause::LinkCut,
+            LossCause::DestinationDown,
+            LossCause::DroppedByRule,
+            LossCause::HeldThenDiscarded,
+            LossCause::DroppedByHand,
+            LossCause::ConnectionBroke,
+        ];
+        let clients = [
+            ClientEvent::Connected {
+                server: 2,
+                session: 0x300000000000000,
+                fresh: true,
+            },
+            ClientEvent::Connected {
+                server: 2,
+                session: 7,
+                fresh: false,
+            },
+            ClientEvent::Disconnected {
+                server: 2,
+                why: ClientDisconnect::ServerSilent,
+            },
+            ClientEvent::Disconnected {
+                server: 2,
+                why: ClientDisconnect::ClosedByServer,
+            },
+            ClientEvent::SessionExpired,
+            ClientEvent::Answered {
+                request: "create /a".into(),
+                error: ErrorCode::NoNode,
+            },
+            ClientEvent::WatchFired {
+                event: EventType::NodeCreated,
+                path: "/a".into(),
+            },
+        ];
+        let mut kinds: Vec<TraceKind> = Vec::new();
+        kinds.extend(
+            gave_up
+                .into_iter()
+                .map(|reason| TraceKind::LeaderGaveUp { reason }),
+        );
+        kinds.extend(
+            left.into_iter()
+                .map(|reason| TraceKind::LeftLeader { reason }),
+        );
+        kinds.extend(
+            [LearnerDropped::Silent, LearnerDropped::ConnectionClosed]
+                .into_iter()
+                .map(|reason| TraceKind::LearnerDropped { learner: 2, reason }),
+        );
+        kinds.extend(losses.into_iter().map(|why| TraceKind::MessageLost {
+            from: 1,
+            to: 2,
+            kind: "ACK".into(),
+            why,
+        }));
+        kinds.extend(clients.into_iter().map(|what| TraceKind::Client {
+            client: "alice".into(),
+            what,
+        }));
+        for kind in kinds {
+            let event = TraceEvent {
+                at: VirtualTime::from_millis(1),
+                server: 1,
+                kind,
+            };
+            let (en, zh) = (
+                describe_trace(Lang::En, &event),
+                describe_trace(Lang::Zh, &event),
+            );
+            assert!(event.to_string().ends_with(&en), "{event} vs {en}");
+            assert_ne!(en, zh, "untranslated: {en}");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "no Chinese in {zh}"
             );
         }
     }

@@ -4,7 +4,7 @@
 
 use super::durable::{LogEntry, SnapImage};
 use super::message::{ServerId, ZabPacket};
-use super::trace::{SyncMode, TraceKind};
+use super::trace::{LeaderGaveUp, LearnerDropped, SyncMode, TraceKind};
 use super::{AfterDurable, LearnerView, Output, QuorumPeer, ZabPhase};
 use crate::data::types::Zxid;
 use crate::time::VirtualTime;
@@ -272,9 +272,11 @@ impl QuorumPeer {
         if let Some(theirs) = current_epoch {
             if theirs > my_epoch || (theirs == my_epoch && last_zxid > my_last) {
                 // The election chose a server with less history than this learner's.
-                self.leader_give_up(format!(
-                    "server {from} is ahead (epoch {theirs}, zxid {last_zxid})"
-                ));
+                self.leader_give_up(LeaderGaveUp::LearnerAhead {
+                    learner: from,
+                    epoch: theirs,
+                    zxid: last_zxid,
+                });
                 return;
             }
         }
@@ -596,8 +598,7 @@ impl QuorumPeer {
         };
         if leading.stage != LeaderStage::Broadcasting {
             if now.millis_since(leading.started) > init_ms {
-                let reason = "no quorum of followers within initLimit".to_string();
-                self.leader_give_up(reason);
+                self.leader_give_up(LeaderGaveUp::NoQuorumWithinInitLimit);
             }
             return;
         }
@@ -641,13 +642,11 @@ impl QuorumPeer {
         for id in silent {
             self.trace(TraceKind::LearnerDropped {
                 learner: id,
-                reason: "silent for longer than syncLimit, or not synchronized within initLimit"
-                    .to_string(),
+                reason: LearnerDropped::Silent,
             });
         }
         if !self.config.is_quorum(synced.iter()) {
-            let reason = "lost the quorum of synced followers".to_string();
-            self.leader_give_up(reason);
+            self.leader_give_up(LeaderGaveUp::LostSyncedQuorum);
             return;
         }
         for (id, link) in pings {
@@ -674,12 +673,12 @@ impl QuorumPeer {
             leading.handlers.remove(&peer);
             self.trace(TraceKind::LearnerDropped {
                 learner: peer,
-                reason: "connection closed".to_string(),
+                reason: LearnerDropped::ConnectionClosed,
             });
         }
     }
 
-    fn leader_give_up(&mut self, reason: String) {
+    fn leader_give_up(&mut self, reason: LeaderGaveUp) {
         self.trace(TraceKind::LeaderGaveUp { reason });
         self.look_for_leader();
     }

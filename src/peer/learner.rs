@@ -7,7 +7,7 @@
 
 use super::durable::{DurableOp, LogAfterSnapshot, LogEntry, SnapImage};
 use super::message::{PeerState, ServerId, ZabPacket};
-use super::trace::TraceKind;
+use super::trace::{LeftLeader, TraceKind};
 use super::{AfterDurable, QuorumPeer, ZabPhase};
 use crate::data::types::Zxid;
 use crate::time::VirtualTime;
@@ -126,15 +126,15 @@ impl QuorumPeer {
                 let sessions = self.zk.take_touched_sessions();
                 self.send_to_leader(ZabPacket::Ping { sessions });
             }
-            other => self.learner_give_up(format!(
-                "unexpected {} while {:?}",
-                super::message::PeerMessage::Zab {
+            other => self.learner_give_up(LeftLeader::UnexpectedPacket {
+                packet: super::message::PeerMessage::Zab {
                     link,
-                    packet: other
+                    packet: other,
                 }
-                .kind(),
-                stage
-            )),
+                .kind()
+                .to_string(),
+                stage: format!("{stage:?}"),
+            }),
         }
     }
 
@@ -165,11 +165,10 @@ impl QuorumPeer {
         } else if new_epoch == self.accepted_epoch {
             self.learner_epoch_accepted(None);
         } else {
-            let reason = format!(
-                "leader's epoch {new_epoch} is older than accepted epoch {}",
-                self.accepted_epoch
-            );
-            self.learner_give_up(reason);
+            self.learner_give_up(LeftLeader::EpochOlderThanAccepted {
+                offered: new_epoch,
+                accepted: self.accepted_epoch,
+            });
         }
     }
 
@@ -214,7 +213,7 @@ impl QuorumPeer {
     /// TRUNC: the log's tail after `zxid` was never committed; drop it and rebuild the tree.
     fn truncate(&mut self, zxid: Zxid) {
         if zxid < self.base.zxid {
-            self.learner_give_up(format!("cannot truncate to {zxid}, before the snapshot"));
+            self.learner_give_up(LeftLeader::TruncateBelowSnapshot { zxid });
             return;
         }
         self.set_learner_stage(LearnerStage::Syncing);
@@ -262,7 +261,7 @@ impl QuorumPeer {
         let zxid = entry.zxid();
         let last = self.last_received_zxid();
         if zxid <= last {
-            self.learner_give_up(format!("proposal {zxid} is not after {last}"));
+            self.learner_give_up(LeftLeader::ProposalNotAfter { zxid, last });
             return;
         }
         let Some(learning) = self.learning.as_mut() else {
@@ -281,14 +280,8 @@ impl QuorumPeer {
             return;
         };
         if learning.uncommitted.front() != Some(&zxid) {
-            let reason = format!(
-                "commit {zxid} but the next pending proposal is {}",
-                learning
-                    .uncommitted
-                    .front()
-                    .map_or("none".to_string(), ToString::to_string)
-            );
-            self.learner_give_up(reason);
+            let pending = learning.uncommitted.front().copied();
+            self.learner_give_up(LeftLeader::CommitOutOfOrder { zxid, pending });
             return;
         }
         learning.uncommitted.pop_front();
@@ -311,7 +304,7 @@ impl QuorumPeer {
         let zxid = entry.zxid();
         let last = self.last_received_zxid();
         if zxid <= last {
-            self.learner_give_up(format!("inform {zxid} is not after {last}"));
+            self.learner_give_up(LeftLeader::InformNotAfter { zxid, last });
             return;
         }
         let Some(learning) = self.learning.as_mut() else {
@@ -320,8 +313,7 @@ impl QuorumPeer {
         if let Some(&pending) = learning.uncommitted.front() {
             // The leader commits in zxid order: a pending proposal must be committed first,
             // or this server would apply a history with a hole in it.
-            let reason = format!("inform {zxid} while proposal {pending} awaits its commit");
-            self.learner_give_up(reason);
+            self.learner_give_up(LeftLeader::InformPastPending { zxid, pending });
             return;
         }
         if learning.stage == LearnerStage::Syncing {
@@ -450,7 +442,9 @@ impl QuorumPeer {
             self.config.init_limit
         };
         if self.now.millis_since(learning.last_heard) > limit_ticks * self.config.tick_ms {
-            self.learner_give_up(format!("leader {} silent", learning.leader));
+            self.learner_give_up(LeftLeader::Silent {
+                leader: learning.leader,
+            });
         } else if learning.stage == LearnerStage::Connecting {
             self.send_learner_info();
         }
@@ -462,11 +456,11 @@ impl QuorumPeer {
             .as_ref()
             .is_some_and(|l| l.leader == peer && link.is_none_or(|link| link == l.link));
         if current {
-            self.learner_give_up(format!("connection to leader {peer} closed"));
+            self.learner_give_up(LeftLeader::ConnectionClosed { leader: peer });
         }
     }
 
-    fn learner_give_up(&mut self, reason: String) {
+    fn learner_give_up(&mut self, reason: LeftLeader) {
         self.trace(TraceKind::LeftLeader { reason });
         self.look_for_leader();
     }

@@ -17,6 +17,226 @@ pub struct TraceEvent {
     pub kind: TraceKind,
 }
 
+/// Why a leader stops leading.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeaderGaveUp {
+    /// Discovery and synchronization did not gather a quorum within initLimit ticks.
+    NoQuorumWithinInitLimit,
+    /// Fewer than a quorum of synchronized followers are still heard from.
+    LostSyncedQuorum,
+    /// A follower's ACKEPOCH shows more history than the leader's: the election erred.
+    LearnerAhead {
+        learner: ServerId,
+        epoch: u32,
+        zxid: Zxid,
+    },
+}
+
+impl fmt::Display for LeaderGaveUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LeaderGaveUp::NoQuorumWithinInitLimit => {
+                f.write_str("no quorum of followers within initLimit")
+            }
+            LeaderGaveUp::LostSyncedQuorum => f.write_str("lost the quorum of synced followers"),
+            LeaderGaveUp::LearnerAhead {
+                learner,
+                epoch,
+                zxid,
+            } => write!(f, "server {learner} is ahead (epoch {epoch}, zxid {zxid})"),
+        }
+    }
+}
+
+/// Why a leader drops a learner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LearnerDropped {
+    /// Silent for longer than syncLimit, or not synchronized within initLimit.
+    Silent,
+    ConnectionClosed,
+}
+
+impl fmt::Display for LearnerDropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LearnerDropped::Silent => {
+                "silent for longer than syncLimit, or not synchronized within initLimit"
+            }
+            LearnerDropped::ConnectionClosed => "connection closed",
+        })
+    }
+}
+
+/// Why a follower or observer leaves its leader and looks for another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeftLeader {
+    /// Nothing heard for syncLimit ticks (initLimit while synchronizing).
+    Silent {
+        leader: ServerId,
+    },
+    ConnectionClosed {
+        leader: ServerId,
+    },
+    /// LEADERINFO offered an epoch older than one this server already accepted (ZAB's
+    /// discovery rule: it must wait for a leader of a newer epoch).
+    EpochOlderThanAccepted {
+        offered: u32,
+        accepted: u32,
+    },
+    /// A packet that has no place in the learner's stage (`stage` as the code names it).
+    UnexpectedPacket {
+        packet: String,
+        stage: String,
+    },
+    TruncateBelowSnapshot {
+        zxid: Zxid,
+    },
+    ProposalNotAfter {
+        zxid: Zxid,
+        last: Zxid,
+    },
+    InformNotAfter {
+        zxid: Zxid,
+        last: Zxid,
+    },
+    /// An INFORM while a proposal of the synchronization still waits for its COMMIT.
+    InformPastPending {
+        zxid: Zxid,
+        pending: Zxid,
+    },
+    /// A COMMIT that is not for the oldest pending proposal.
+    CommitOutOfOrder {
+        zxid: Zxid,
+        pending: Option<Zxid>,
+    },
+}
+
+impl fmt::Display for LeftLeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LeftLeader::Silent { leader } => write!(f, "leader {leader} silent"),
+            LeftLeader::ConnectionClosed { leader } => {
+                write!(f, "connection to leader {leader} closed")
+            }
+            LeftLeader::EpochOlderThanAccepted { offered, accepted } => write!(
+                f,
+                "leader's epoch {offered} is older than accepted epoch {accepted}"
+            ),
+            LeftLeader::UnexpectedPacket { packet, stage } => {
+                write!(f, "unexpected {packet} while {stage}")
+            }
+            LeftLeader::TruncateBelowSnapshot { zxid } => {
+                write!(f, "cannot truncate to {zxid}, before the snapshot")
+            }
+            LeftLeader::ProposalNotAfter { zxid, last } => {
+                write!(f, "proposal {zxid} is not after {last}")
+            }
+            LeftLeader::InformNotAfter { zxid, last } => {
+                write!(f, "inform {zxid} is not after {last}")
+            }
+            LeftLeader::InformPastPending { zxid, pending } => {
+                write!(
+                    f,
+                    "inform {zxid} while proposal {pending} awaits its commit"
+                )
+            }
+            LeftLeader::CommitOutOfOrder { zxid, pending } => match pending {
+                Some(pending) => write!(
+                    f,
+                    "commit {zxid} but the next pending proposal is {pending}"
+                ),
+                None => write!(f, "commit {zxid} but no proposal is pending"),
+            },
+        }
+    }
+}
+
+/// Why the simulator lost a message between servers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LossCause {
+    /// Election notifications on a cut link (ZAB packets wait for it to heal).
+    LinkCut,
+    DestinationDown,
+    DroppedByRule,
+    HeldThenDiscarded,
+    /// Dropped by a person in manual mode.
+    DroppedByHand,
+    /// Sent on a ZAB connection that had already lost a packet: TCP never delivers it.
+    ConnectionBroke,
+}
+
+impl fmt::Display for LossCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LossCause::LinkCut => "link cut",
+            LossCause::DestinationDown => "destination is down",
+            LossCause::DroppedByRule => "dropped by a rule",
+            LossCause::HeldThenDiscarded => "held, then discarded",
+            LossCause::DroppedByHand => "dropped by hand",
+            LossCause::ConnectionBroke => "its connection broke",
+        })
+    }
+}
+
+/// Why a simulated client lost its connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientDisconnect {
+    /// Nothing heard for two thirds of the session timeout.
+    ServerSilent,
+    ClosedByServer,
+}
+
+/// Something a simulated client saw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientEvent {
+    Connected {
+        server: ServerId,
+        session: i64,
+        /// A new session (false: the same session, moved or reconnected).
+        fresh: bool,
+    },
+    Disconnected {
+        server: ServerId,
+        why: ClientDisconnect,
+    },
+    SessionExpired,
+    /// A request's answer: the request as `op path`, and ZooKeeper's error code name.
+    Answered {
+        request: String,
+        error: crate::data::types::ErrorCode,
+    },
+    WatchFired {
+        event: crate::data::types::EventType,
+        path: String,
+    },
+}
+
+impl fmt::Display for ClientEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientEvent::Connected {
+                server,
+                session,
+                fresh,
+            } => write!(
+                f,
+                "connected to server {server} ({} session {session:#x})",
+                if *fresh { "new" } else { "same" }
+            ),
+            ClientEvent::Disconnected { server, why } => {
+                let why = match why {
+                    ClientDisconnect::ServerSilent => "server silent",
+                    ClientDisconnect::ClosedByServer => "connection closed by the server",
+                };
+                write!(f, "disconnected from server {server}: {why}")
+            }
+            ClientEvent::SessionExpired => f.write_str("session expired"),
+            ClientEvent::Answered { request, error } => write!(f, "{request}: {error}"),
+            ClientEvent::WatchFired { event, path } => write!(f, "watch fired: {event:?} {path}"),
+        }
+    }
+}
+
 /// How a leader brings a learner up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SyncMode {
@@ -114,22 +334,22 @@ pub enum TraceKind {
         zxid: Zxid,
     },
     LeaderGaveUp {
-        reason: String,
+        reason: LeaderGaveUp,
     },
     LearnerDropped {
         learner: ServerId,
-        reason: String,
+        reason: LearnerDropped,
     },
     /// A learner left its leader and goes back to looking.
     LeftLeader {
-        reason: String,
+        reason: LeftLeader,
     },
     /// The simulator: a message was lost (destination down, link cut, or a drop rule).
     MessageLost {
         from: ServerId,
         to: ServerId,
         kind: String,
-        why: String,
+        why: LossCause,
     },
     /// The simulator: a durable step completed.
     DiskDone {
@@ -138,7 +358,7 @@ pub enum TraceKind {
     /// The simulator: a client-visible event (connect, reply, watch, expiry).
     Client {
         client: String,
-        what: String,
+        what: ClientEvent,
     },
     /// The simulator: the checker found an invariant broken.
     Violation {

@@ -6,7 +6,7 @@
 use super::{Command, Event, Simulation};
 use crate::data::types::{ErrorCode, EventType, SessionId, Zxid};
 use crate::peer::message::ServerId;
-use crate::peer::trace::{TraceEvent, TraceKind};
+use crate::peer::trace::{ClientDisconnect, ClientEvent, TraceEvent, TraceKind};
 use crate::proto::records::{ConnectRequest, Request, RequestHeader, Response};
 use crate::time::VirtualTime;
 use crate::zkserver::{self, ConnId, PING_XID};
@@ -406,7 +406,7 @@ impl Simulation {
     }
 
     /// The client's connection broke: fail what was in flight and try the next server.
-    fn connection_lost(&mut self, name: &str, why: &str) {
+    fn connection_lost(&mut self, name: &str, why: ClientDisconnect) {
         let Some(client) = self.clients.get_mut(name) else {
             return;
         };
@@ -424,7 +424,10 @@ impl Simulation {
         let attempt = client.attempt;
         self.client_trace(
             name,
-            format!("disconnected from server {}: {why}", server.unwrap_or(0)),
+            ClientEvent::Disconnected {
+                server: server.unwrap_or(0),
+                why,
+            },
         );
         if reconnect {
             let backoff = self.rng.random_range(100..=1000);
@@ -470,7 +473,7 @@ impl Simulation {
         let (conn, server, state) = (client.conn, client.server, client.state);
         if silent {
             self.drop_connection(name);
-            self.connection_lost(name, "server silent");
+            self.connection_lost(name, ClientDisconnect::ServerSilent);
             return;
         }
         if let (ClientState::Connected, Some(conn), Some(server)) = (state, conn, server) {
@@ -553,7 +556,7 @@ impl Simulation {
                     client.state = ClientState::Expired;
                     client.conn = None;
                     client.fail_pending();
-                    self.client_trace(&name, "session expired".to_string());
+                    self.client_trace(&name, ClientEvent::SessionExpired);
                     return;
                 }
                 let fresh = client.session_id == 0;
@@ -565,10 +568,11 @@ impl Simulation {
                 let session = client.session_id;
                 self.client_trace(
                     &name,
-                    format!(
-                        "connected to server {server} ({} session {session:#x})",
-                        if fresh { "new" } else { "same" }
-                    ),
+                    ClientEvent::Connected {
+                        server,
+                        session,
+                        fresh,
+                    },
                 );
                 for (xid, request) in queued {
                     if let Some(client) = self.clients.get_mut(&name) {
@@ -611,7 +615,13 @@ impl Simulation {
                         zxid: header.zxid,
                     },
                 );
-                self.client_trace(&name, format!("{what}: {err}"));
+                self.client_trace(
+                    &name,
+                    ClientEvent::Answered {
+                        request: what,
+                        error: err,
+                    },
+                );
             }
             zkserver::Output::Notify { event, .. } => {
                 let event_type = EventType::from_code(event.event_type).unwrap_or(EventType::None);
@@ -620,14 +630,20 @@ impl Simulation {
                     event_type,
                     path: event.path.clone(),
                 });
-                self.client_trace(&name, format!("watch fired: {event_type:?} {}", event.path));
+                self.client_trace(
+                    &name,
+                    ClientEvent::WatchFired {
+                        event: event_type,
+                        path: event.path.clone(),
+                    },
+                );
             }
             zkserver::Output::Close { .. } => {
                 if client.state == ClientState::Closed {
                     client.conn = None;
                     return;
                 }
-                self.connection_lost(&name, "connection closed by the server");
+                self.connection_lost(&name, ClientDisconnect::ClosedByServer);
             }
             _ => {}
         }
@@ -646,7 +662,7 @@ impl Simulation {
         }
     }
 
-    fn client_trace(&mut self, name: &str, what: String) {
+    fn client_trace(&mut self, name: &str, what: ClientEvent) {
         self.record(TraceEvent {
             at: self.now,
             server: 0,

@@ -27,7 +27,7 @@ mod tests;
 
 use crate::peer::durable::{DiskImage, DiskKind, DurableStep};
 use crate::peer::message::{PeerMessage, PeerState, ServerId};
-use crate::peer::trace::{TraceEvent, TraceKind};
+use crate::peer::trace::{LossCause, TraceEvent, TraceKind};
 use crate::peer::{Input, Output, PeerConfig, QuorumPeer, TimerKind, ZabPhase};
 use crate::time::VirtualTime;
 use checker::{Checker, Violation};
@@ -894,7 +894,12 @@ impl Simulation {
             Command::DiscardHeld(filter) => {
                 self.network.remove_rules(RuleKind::Hold, &filter);
                 for held in self.network.take_held(&filter) {
-                    self.lost(held.from, held.to, &held.message, "held, then discarded");
+                    self.lost(
+                        held.from,
+                        held.to,
+                        &held.message,
+                        LossCause::HeldThenDiscarded,
+                    );
                 }
             }
             Command::Skew { server, ms } => {
@@ -929,7 +934,7 @@ impl Simulation {
                     from, to, message, ..
                 }) = self.agenda.remove(&key)
                 {
-                    self.lost(from, to, &message, "dropped by hand");
+                    self.lost(from, to, &message, LossCause::DroppedByHand);
                 }
             }
             Command::AddClient {
@@ -1190,7 +1195,7 @@ impl Simulation {
     ) {
         let destination_up = self.slots.get(&to).is_some_and(|slot| slot.node.is_some());
         if !destination_up {
-            self.lost(from, to, &message, "destination is down");
+            self.lost(from, to, &message, LossCause::DestinationDown);
             return;
         }
         if self.network.is_cut(from, to) {
@@ -1199,7 +1204,7 @@ impl Simulation {
             if matches!(message, PeerMessage::Zab { .. }) {
                 self.network.stall(from, to, message, sent_at);
             } else {
-                self.lost(from, to, &message, "link cut");
+                self.lost(from, to, &message, LossCause::LinkCut);
             }
             return;
         }
@@ -1226,7 +1231,7 @@ impl Simulation {
         }
     }
 
-    fn lost(&mut self, from: ServerId, to: ServerId, message: &PeerMessage, why: &str) {
+    fn lost(&mut self, from: ServerId, to: ServerId, message: &PeerMessage, why: LossCause) {
         self.record(TraceEvent {
             at: self.now,
             server: to,
@@ -1234,7 +1239,7 @@ impl Simulation {
                 from,
                 to,
                 kind: message.kind().to_string(),
-                why: why.to_string(),
+                why,
             },
         });
         // ZAB runs over TCP, which never skips a packet: a lost one means the connection
@@ -1429,7 +1434,7 @@ impl Simulation {
         if let PeerMessage::Zab { link, .. } = &message {
             // What was sent before the lost packet still arrives; nothing sent after it.
             if self.network.is_broken(from, to, *link) {
-                self.lost(from, to, &message, "its connection broke");
+                self.lost(from, to, &message, LossCause::ConnectionBroke);
                 return;
             }
         }

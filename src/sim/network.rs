@@ -3,6 +3,7 @@
 //! or delay the messages that match them.
 
 use crate::peer::message::{PeerMessage, ServerId};
+use crate::peer::trace::LossCause;
 use crate::time::VirtualTime;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,7 +80,7 @@ pub enum Fate {
     /// Deliver at these times (twice if duplicated).
     Deliver(Vec<VirtualTime>),
     Held,
-    Lost(&'static str),
+    Lost(LossCause),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -202,7 +203,7 @@ impl Network {
                 self.stall(from, to, message.clone(), now);
                 return Fate::Held;
             }
-            return Fate::Lost("link cut");
+            return Fate::Lost(LossCause::LinkCut);
         }
         let mut extra_ms = 0;
         let mut copies = 1;
@@ -212,7 +213,7 @@ impl Network {
             .filter(|r| r.filter.matches(from, to, message))
         {
             match rule.kind {
-                RuleKind::Drop => return Fate::Lost("dropped by a rule"),
+                RuleKind::Drop => return Fate::Lost(LossCause::DroppedByRule),
                 RuleKind::Hold => {
                     self.held.push(HeldMessage {
                         from,

@@ -8,6 +8,7 @@ use super::test_support::*;
 use super::*;
 use crate::data::types::{CreateMode, ErrorCode, Zxid};
 use crate::peer::durable::DiskKind;
+use crate::peer::trace::LeftLeader;
 use crate::proto::records::{PathWatchRequest, Request};
 
 fn secs(s: u64) -> VirtualTime {
@@ -383,7 +384,7 @@ fn manual_mode_drops_a_message_in_flight_and_says_so() {
     assert!(!sim.pending_events().iter().any(|e| e.key == message.key));
     assert!(matches!(
         &sim.trace().last().unwrap().kind,
-        TraceKind::MessageLost { why, .. } if why == "dropped by hand"
+        TraceKind::MessageLost { why, .. } if *why == LossCause::DroppedByHand
     ));
     elected(&mut sim);
     assert_no_violations(&sim);
@@ -527,7 +528,12 @@ fn a_leader_that_steps_down_closes_its_learners_connections_at_once() {
     });
     assert!(left, "{}", trace_tail(&sim, 20));
     assert!(sim.trace().iter().any(|e| e.server == 4
-        && matches!(&e.kind, TraceKind::LeftLeader { reason } if reason.contains("closed"))));
+        && matches!(
+            &e.kind,
+            TraceKind::LeftLeader {
+                reason: LeftLeader::ConnectionClosed { .. }
+            }
+        )));
 }
 
 #[test]
@@ -547,24 +553,24 @@ fn a_lost_zab_packet_breaks_its_connection_so_later_packets_never_arrive() {
     // Connection 7: one packet goes out, the next is lost, a third follows. TCP delivers
     // the first and never the third; connection 8 between the same servers is not affected.
     sim.send(now, leader, follower, ping(7));
-    sim.lost(leader, follower, &ping(7), "dropped by a rule");
+    sim.lost(leader, follower, &ping(7), LossCause::DroppedByRule);
     sim.send(now, leader, follower, ping(7));
     sim.send(now, follower, leader, ping(7));
     sim.send(now, leader, follower, ping(8));
     run_for(&mut sim, 100);
-    let losses: Vec<(ServerId, &str)> = sim.trace()[before..]
+    let losses: Vec<(ServerId, LossCause)> = sim.trace()[before..]
         .iter()
         .filter_map(|e| match &e.kind {
-            TraceKind::MessageLost { to, why, .. } => Some((*to, why.as_str())),
+            TraceKind::MessageLost { to, why, .. } => Some((*to, *why)),
             _ => None,
         })
         .collect();
     assert_eq!(
         losses,
         [
-            (follower, "dropped by a rule"),
-            (follower, "its connection broke"),
-            (leader, "its connection broke"),
+            (follower, LossCause::DroppedByRule),
+            (follower, LossCause::ConnectionBroke),
+            (leader, LossCause::ConnectionBroke),
         ]
     );
 }

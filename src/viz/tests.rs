@@ -163,7 +163,7 @@ fn a_proposal_in_flight_names_its_transaction_and_can_be_dropped_by_its_key() {
     assert!(sim.trace().iter().any(|e| matches!(
         &e.kind,
         TraceKind::MessageLost { kind, to: lost_to, why, .. }
-            if kind == "PROPOSAL" && *lost_to == to && why == "dropped by hand"
+            if kind == "PROPOSAL" && *lost_to == to && *why == crate::peer::trace::LossCause::DroppedByHand
     )));
 }
 
