@@ -37,9 +37,18 @@ const ZAB_ROWS: usize = 12;
 /// How many pending events the manual mode lists.
 const NEXT_EVENTS: usize = 12;
 
-fn initial_model() -> Model {
+/// The scenario file the page address names, fetched before the app was mounted.
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    #[prop_or_default]
+    pub scenario_text: Option<Result<String, String>>,
+}
+
+fn initial_model(scenario_text: Option<Result<String, String>>) -> Model {
     let query = current_query();
-    let (playback, problems) = Playback::from_address(&query);
+    let (playback, problems) = Playback::from_address_with(&query, |name| {
+        scenario_text.unwrap_or_else(|| Err(format!("there is no scenario named {name:?}")))
+    });
     let lang = form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
         .find(|(k, _)| k == "lang")
         .and_then(|(_, v)| Lang::from_code(&v))
@@ -73,8 +82,11 @@ fn use_animation(model: &UseReducerHandle<Model>) {
 }
 
 #[function_component(App)]
-pub fn app() -> Html {
-    let model = use_reducer(initial_model);
+pub fn app(props: &AppProps) -> Html {
+    let model = {
+        let scenario_text = props.scenario_text.clone();
+        use_reducer(move || initial_model(scenario_text))
+    };
     use_animation(&model);
     use_keyboard(model.dispatcher());
 
