@@ -43,7 +43,11 @@ pub fn position(index: usize, count: usize) -> (f64, f64) {
     let (cx, cy) = (WIDTH / 2.0, HEIGHT / 2.0);
     let (rx, ry) = (WIDTH / 2.0 - 110.0, HEIGHT / 2.0 - 90.0);
     let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * index as f64 / count as f64;
-    (cx + rx * angle.cos(), cy + ry * angle.sin())
+    // The browser's own cos and sin: Rust's would add the libm code to the download.
+    (
+        cx + rx * js_sys::Math::cos(angle),
+        cy + ry * js_sys::Math::sin(angle),
+    )
 }
 
 pub fn role_class(status: &ServerStatus) -> &'static str {

@@ -56,12 +56,13 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
             // The files are not compiled in: fetched from beside the page when picked.
             let dispatcher = dispatcher.clone();
             yew::platform::spawn_local(async move {
-                let scenario = crate::ui::url::fetch_scenario(shipped.name)
-                    .await
-                    .and_then(|text| {
-                        crate::scenario::parse(shipped.name, &text)
-                            .map_err(|e| format!("scenario {}: {e}", shipped.name))
-                    });
+                let scenario =
+                    crate::ui::url::fetch_scenario(shipped.name)
+                        .await
+                        .and_then(|text| {
+                            crate::scenario::parse(shipped.name, &text)
+                                .map_err(|e| format!("scenario {}: {e}", shipped.name))
+                        });
                 match scenario {
                     Ok(scenario) => {
                         dispatcher.dispatch(Action::LoadScenario(Some(Box::new(scenario))))
