@@ -104,9 +104,12 @@ pub fn app(props: &AppProps) -> Html {
                     }
                     replace_query(&query);
                 }
+                // Only when it changes: setting `lang` on the root, even to the same value,
+                // makes the browser restyle the whole page.
                 if let Some(root) = web_sys::window()
                     .and_then(|w| w.document())
                     .and_then(|d| d.document_element())
+                    .filter(|root| root.get_attribute("lang").as_deref() != Some(lang.code()))
                 {
                     let _ = root.set_attribute("lang", lang.code());
                 }
@@ -295,10 +298,13 @@ fn collect_rows(
     model: &ViewKey,
     rows: &mut Vec<TreeRow>,
 ) {
-    let children = viz::tree::children(sim, server, parent);
     let limit = model.page_limits.get(parent).copied().unwrap_or(PAGE);
-    let total = children.len();
-    for child in children.into_iter().take(limit) {
+    // Only the listed children are looked up: a level can have tens of thousands.
+    let viz::tree::ChildPage {
+        shown: children,
+        total,
+    } = viz::tree::children_page(sim, server, parent, limit);
+    for child in children {
         let open = model.open_paths.contains(&child.path);
         let path = child.path.clone();
         rows.push(TreeRow::Node { depth, child, open });
@@ -456,7 +462,8 @@ struct ViewKey {
 
 /// Every panel's contents for one state of the run.
 struct Views {
-    messages: Vec<viz::flight::MessageInFlight>,
+    /// Shared with the drawing's props, which every animation frame builds anew.
+    messages: Rc<Vec<viz::flight::MessageInFlight>>,
     sessions: Vec<(crate::peer::message::ServerId, usize)>,
     votes: Vec<viz::votes::VoteBox>,
     zab: viz::zab::ZabFlow,
@@ -526,7 +533,7 @@ impl Views {
             })
             .collect();
         Views {
-            messages: viz::flight::messages_in_flight(sim),
+            messages: Rc::new(viz::flight::messages_in_flight(sim)),
             sessions,
             votes: viz::votes::vote_boxes(sim),
             zab: viz::zab::zab_flow(sim, ZAB_ROWS),

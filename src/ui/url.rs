@@ -11,11 +11,19 @@ pub fn current_query() -> String {
         .unwrap_or_default()
 }
 
-/// Puts `query` in the address bar without reloading or adding a history entry.
+/// Puts `query` in the address bar without reloading or adding a history entry (unless it
+/// is there already: replacing the history entry costs the browser milliseconds).
 pub fn replace_query(query: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
+    if window
+        .location()
+        .search()
+        .is_ok_and(|search| search.strip_prefix('?').unwrap_or(&search) == query)
+    {
+        return;
+    }
     let Ok(history) = window.history() else {
         return;
     };

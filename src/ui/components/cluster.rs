@@ -17,7 +17,7 @@ const NODE_RADIUS: f64 = 50.0;
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
     pub servers: Vec<ServerStatus>,
-    pub messages: Vec<MessageInFlight>,
+    pub messages: Rc<Vec<MessageInFlight>>,
     /// Virtual time on show, with a fraction.
     pub display_ms: f64,
     pub cut: Vec<(ServerId, ServerId)>,
@@ -211,7 +211,8 @@ pub fn cluster(props: &ClusterProps) -> Html {
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
         </svg>
-        <canvas class="messages-canvas" ref={canvas} width={px(WIDTH)} height={px(HEIGHT)}
+        // Sized in device pixels by `paint`, so the compositor copies it without scaling.
+        <canvas class="messages-canvas" ref={canvas}
                 data-glyphs={glyphs.len().to_string()} aria-hidden="true"></canvas>
         </div>
     }
@@ -292,6 +293,29 @@ fn paint(canvas: &NodeRef, glyphs: &[Glyph]) {
     let Ok(context) = context.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
         return;
     };
+    // As many pixels as the canvas covers on the screen: a canvas of another size is scaled
+    // by the compositor on every frame, which in software is as slow as drawing it. (Reading
+    // the size costs nothing on frames that change no layout; on the others, the browser
+    // lays out here instead of after this effect.)
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let device = |css: i32| (f64::from(css.max(1)) * ratio).round() as u32;
+    let (width, height) = (
+        device(canvas.client_width()),
+        device(canvas.client_height()),
+    );
+    if canvas.width() != width || canvas.height() != height {
+        canvas.set_width(width);
+        canvas.set_height(height);
+    }
+    // Drawn in the SVG's coordinates (its viewBox), whatever the pixels.
+    let _ = context.set_transform(
+        f64::from(width) / WIDTH,
+        0.0,
+        0.0,
+        f64::from(height) / HEIGHT,
+        0.0,
+        0.0,
+    );
     context.clear_rect(0.0, 0.0, WIDTH, HEIGHT);
     context.set_stroke_style_str("#1d2733");
     context.set_line_width(1.2);
