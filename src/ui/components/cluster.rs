@@ -127,7 +127,8 @@ pub fn cluster(props: &ClusterProps) -> Html {
         // frame, which as SVG elements would cost a style recalculation each.
         let canvas = canvas.clone();
         let glyphs = glyphs.clone();
-        use_effect(move || paint(&canvas, &glyphs));
+        let sprites = use_mut_ref(Sprites::default);
+        use_effect(move || paint(&canvas, &glyphs, &mut sprites.borrow_mut()));
     }
     let onclick = {
         let glyphs = glyphs.clone();
@@ -283,14 +284,70 @@ fn glyph_positions(
     Rc::new(glyphs.collect())
 }
 
-fn paint(canvas: &NodeRef, glyphs: &[Glyph]) {
+/// A message's disc, as drawn: radius and outline in the drawing's coordinates.
+const GLYPH_RADIUS: f64 = 8.0;
+const GLYPH_OUTLINE: f64 = 1.2;
+const INK: &str = "#1d2733";
+
+/// One disc per colour, drawn once at the canvas's scale and then copied to each message's
+/// place: copying pixels is several times cheaper than filling and stroking hundreds of
+/// anti-aliased circles in software.
+#[derive(Default)]
+struct Sprites {
+    scale: f64,
+    /// Side in device pixels.
+    size: u32,
+    discs: Vec<(&'static str, web_sys::HtmlCanvasElement)>,
+}
+
+impl Sprites {
+    /// The disc of `colour` at `scale`, and half its side in device pixels.
+    fn disc(
+        &mut self,
+        colour: &'static str,
+        scale: f64,
+    ) -> Option<(&web_sys::HtmlCanvasElement, f64)> {
+        if self.scale != scale {
+            self.discs.clear();
+            self.scale = scale;
+            self.size = ((GLYPH_RADIUS + GLYPH_OUTLINE) * 2.0 * scale).ceil() as u32 + 2;
+        }
+        let half = f64::from(self.size) / 2.0;
+        if let Some(at) = self.discs.iter().position(|(c, _)| *c == colour) {
+            return Some((&self.discs[at].1, half));
+        }
+        let sprite: web_sys::HtmlCanvasElement = web_sys::window()?
+            .document()?
+            .create_element("canvas")
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        sprite.set_width(self.size);
+        sprite.set_height(self.size);
+        let context = context_2d(&sprite)?;
+        let centre = half / scale;
+        let _ = context.scale(scale, scale);
+        context.begin_path();
+        let _ = context.arc(centre, centre, GLYPH_RADIUS, 0.0, std::f64::consts::TAU);
+        context.set_fill_style_str(colour);
+        context.fill();
+        context.set_stroke_style_str(INK);
+        context.set_line_width(GLYPH_OUTLINE);
+        context.stroke();
+        self.discs.push((colour, sprite));
+        self.discs.last().map(|(_, sprite)| (sprite, half))
+    }
+}
+
+fn context_2d(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok()??.dyn_into().ok()
+}
+
+fn paint(canvas: &NodeRef, glyphs: &[Glyph], sprites: &mut Sprites) {
     let Some(canvas) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
         return;
     };
-    let Ok(Some(context)) = canvas.get_context("2d") else {
-        return;
-    };
-    let Ok(context) = context.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
+    let Some(context) = context_2d(&canvas) else {
         return;
     };
     // As many pixels as the canvas covers on the screen: a canvas of another size is scaled
@@ -307,35 +364,25 @@ fn paint(canvas: &NodeRef, glyphs: &[Glyph]) {
         canvas.set_width(width);
         canvas.set_height(height);
     }
-    // Drawn in the SVG's coordinates (its viewBox), whatever the pixels.
-    let _ = context.set_transform(
-        f64::from(width) / WIDTH,
-        0.0,
-        0.0,
-        f64::from(height) / HEIGHT,
-        0.0,
-        0.0,
-    );
-    context.clear_rect(0.0, 0.0, WIDTH, HEIGHT);
-    context.set_stroke_style_str("#1d2733");
-    context.set_line_width(1.2);
-    // One path per colour: hundreds of separate fills and strokes are slow to paint.
-    let mut colours: Vec<&str> = glyphs.iter().map(|g| g.colour).collect();
-    colours.sort_unstable();
-    colours.dedup();
-    for colour in colours {
-        context.begin_path();
-        for glyph in glyphs.iter().filter(|g| g.colour == colour) {
-            context.move_to(glyph.x + 8.0, glyph.y);
-            let _ = context.arc(glyph.x, glyph.y, 8.0, 0.0, std::f64::consts::TAU);
-        }
-        context.set_fill_style_str(colour);
-        context.fill();
-        context.stroke();
+    let (sx, sy) = (f64::from(width) / WIDTH, f64::from(height) / HEIGHT);
+    let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+    context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
+    // The discs, copied whole pixels into place (no resampling).
+    for glyph in glyphs {
+        let Some((disc, half)) = sprites.disc(glyph.colour, sx) else {
+            continue;
+        };
+        let _ = context.draw_image_with_html_canvas_element(
+            disc,
+            (glyph.x * sx - half).round(),
+            (glyph.y * sy - half).round(),
+        );
     }
-    // Parked messages (held, or waiting for a cut link) wear a pause mark; the selected
-    // one a thick ring.
-    context.set_fill_style_str("#1d2733");
+    // Drawn in the SVG's coordinates (its viewBox) from here, whatever the pixels: parked
+    // messages (held, or waiting for a cut link) wear a pause mark; the selected one a thick
+    // ring.
+    let _ = context.set_transform(sx, 0.0, 0.0, sy, 0.0, 0.0);
+    context.set_fill_style_str(INK);
     for glyph in glyphs.iter().filter(|g| g.parked) {
         context.fill_rect(glyph.x - 3.0, glyph.y - 4.0, 2.0, 8.0);
         context.fill_rect(glyph.x + 1.0, glyph.y - 4.0, 2.0, 8.0);
@@ -343,6 +390,7 @@ fn paint(canvas: &NodeRef, glyphs: &[Glyph]) {
     if let Some(glyph) = glyphs.iter().find(|g| g.selected) {
         context.begin_path();
         let _ = context.arc(glyph.x, glyph.y, 12.0, 0.0, std::f64::consts::TAU);
+        context.set_stroke_style_str(INK);
         context.set_line_width(4.0);
         context.stroke();
     }
