@@ -84,41 +84,9 @@ fn role_text(lang: Lang, status: &ServerStatus) -> &'static str {
 
 #[function_component(Cluster)]
 pub fn cluster(props: &ClusterProps) -> Html {
-    let lang = props.lang;
     let count = props.servers.len();
     let index_of = |id: ServerId| props.servers.iter().position(|s| s.id == id);
     let at = |id: ServerId| index_of(id).map(|i| position(i, count));
-
-    let mut links = Vec::new();
-    for (i, a) in props.servers.iter().enumerate() {
-        for b in &props.servers[i + 1..] {
-            let (from, to) = (position(i, count), at(b.id).unwrap_or_default());
-            let ab = props.cut.contains(&(a.id, b.id));
-            let ba = props.cut.contains(&(b.id, a.id));
-            let selected = props.selected_link == Some((a.id, b.id));
-            let pair = (a.id, b.id);
-            let dispatcher = props.dispatcher.clone();
-            let onclick = Callback::from(move |_: MouseEvent| {
-                dispatcher.dispatch(Action::SelectLink(Some(pair)))
-            });
-            let mid = ((from.0 + to.0) / 2.0, (from.1 + to.1) / 2.0);
-            let title = lang.fill(Msg::LinkTitle, &[&a.id, &b.id]);
-            links.push(html! {
-                <g class={classes!("link", selected.then_some("selected"))}
-                   data-testid={format!("link-{}-{}", a.id, b.id)}
-                   data-cut={match (ab, ba) { (true, true) => "both", (true, false) => "forward", (false, true) => "backward", _ => "none" }}
-                   {onclick}>
-                    <title>{ title }</title>
-                    <line class="link-hit" x1={px(from.0)} y1={px(from.1)} x2={px(to.0)} y2={px(to.1)} />
-                    <line class={classes!("link-line", ab.then_some("cut"))} x1={px(from.0)} y1={px(from.1)} x2={px(mid.0)} y2={px(mid.1)} />
-                    <line class={classes!("link-line", ba.then_some("cut"))} x1={px(mid.0)} y1={px(mid.1)} x2={px(to.0)} y2={px(to.1)} />
-                    if ab || ba {
-                        <text class="scissors" x={px(mid.0)} y={px(mid.1 + 6.0)}>{ "✂" }</text>
-                    }
-                </g>
-            });
-        }
-    }
 
     let glyphs = glyph_positions(props, &at);
     let canvas = use_node_ref();
@@ -154,6 +122,73 @@ pub fn cluster(props: &ClusterProps) -> Html {
             }
         })
     };
+
+    html! {
+        <div class="cluster-drawing" {onclick}>
+        // Redrawn only when what it shows changes, not on every animation frame.
+        <Drawing
+            servers={props.servers.clone()}
+            cut={props.cut.clone()}
+            sessions={props.sessions.clone()}
+            selected_link={props.selected_link}
+            lang={props.lang}
+            dispatcher={props.dispatcher.clone()}
+        />
+        // Sized in device pixels by `paint`, so the compositor copies it without scaling.
+        <canvas class="messages-canvas" ref={canvas}
+                data-glyphs={glyphs.len().to_string()} aria-hidden="true"></canvas>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DrawingProps {
+    servers: Vec<ServerStatus>,
+    cut: Vec<(ServerId, ServerId)>,
+    sessions: Vec<(ServerId, usize)>,
+    selected_link: Option<(ServerId, ServerId)>,
+    lang: Lang,
+    dispatcher: UseReducerDispatcher<Model>,
+}
+
+/// The servers on their ring and the links between them, as SVG.
+#[function_component(Drawing)]
+fn drawing(props: &DrawingProps) -> Html {
+    let lang = props.lang;
+    let count = props.servers.len();
+    let index_of = |id: ServerId| props.servers.iter().position(|s| s.id == id);
+    let at = |id: ServerId| index_of(id).map(|i| position(i, count));
+
+    let mut links = Vec::new();
+    for (i, a) in props.servers.iter().enumerate() {
+        for b in &props.servers[i + 1..] {
+            let (from, to) = (position(i, count), at(b.id).unwrap_or_default());
+            let ab = props.cut.contains(&(a.id, b.id));
+            let ba = props.cut.contains(&(b.id, a.id));
+            let selected = props.selected_link == Some((a.id, b.id));
+            let pair = (a.id, b.id);
+            let dispatcher = props.dispatcher.clone();
+            let onclick = Callback::from(move |_: MouseEvent| {
+                dispatcher.dispatch(Action::SelectLink(Some(pair)))
+            });
+            let mid = ((from.0 + to.0) / 2.0, (from.1 + to.1) / 2.0);
+            let title = lang.fill(Msg::LinkTitle, &[&a.id, &b.id]);
+            links.push(html! {
+                <g class={classes!("link", selected.then_some("selected"))}
+                   data-testid={format!("link-{}-{}", a.id, b.id)}
+                   data-cut={match (ab, ba) { (true, true) => "both", (true, false) => "forward", (false, true) => "backward", _ => "none" }}
+                   {onclick}>
+                    <title>{ title }</title>
+                    <line class="link-hit" x1={px(from.0)} y1={px(from.1)} x2={px(to.0)} y2={px(to.1)} />
+                    <line class={classes!("link-line", ab.then_some("cut"))} x1={px(from.0)} y1={px(from.1)} x2={px(mid.0)} y2={px(mid.1)} />
+                    <line class={classes!("link-line", ba.then_some("cut"))} x1={px(mid.0)} y1={px(mid.1)} x2={px(to.0)} y2={px(to.1)} />
+                    if ab || ba {
+                        <text class="scissors" x={px(mid.0)} y={px(mid.1 + 6.0)}>{ "✂" }</text>
+                    }
+                </g>
+            });
+        }
+    }
 
     let nodes = props.servers.iter().enumerate().map(|(i, status)| {
         let (x, y) = position(i, count);
@@ -206,16 +241,11 @@ pub fn cluster(props: &ClusterProps) -> Html {
     });
 
     html! {
-        <div class="cluster-drawing" {onclick}>
         <svg class="cluster-svg" viewBox={format!("0 0 {} {}", px(WIDTH), px(HEIGHT))} role="img"
              aria-label={lang.t(Msg::ClusterTitle)} xmlns="http://www.w3.org/2000/svg">
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
         </svg>
-        // Sized in device pixels by `paint`, so the compositor copies it without scaling.
-        <canvas class="messages-canvas" ref={canvas}
-                data-glyphs={glyphs.len().to_string()} aria-hidden="true"></canvas>
-        </div>
     }
 }
 
