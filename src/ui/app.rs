@@ -124,7 +124,7 @@ pub fn app(props: &AppProps) -> Html {
     let key = {
         let playback = model.playback.borrow();
         ViewKey {
-            steps: playback.sim().steps_taken(),
+            steps: model.panel_steps,
             commands: playback.sim().commands().len(),
             lang,
             tree_server: model.tree_server,
@@ -139,12 +139,26 @@ pub fn app(props: &AppProps) -> Html {
         let playback = model.playback.clone();
         use_memo(key, move |key| Views::of(&playback.borrow(), key))
     };
+    // The drawing follows every event at once (see `Model::panel_steps`).
+    let messages: Rc<Vec<viz::flight::MessageInFlight>> = {
+        let playback = model.playback.clone();
+        let run = {
+            let playback = playback.borrow();
+            (
+                playback.sim().steps_taken(),
+                playback.sim().commands().len(),
+            )
+        };
+        use_memo(run, move |_| {
+            viz::flight::messages_in_flight(playback.borrow().sim())
+        })
+    };
     let playback = model.playback.borrow();
     let sim = playback.sim();
     let config = sim.config();
     let servers = sim.servers();
     let server_ids = sim.server_ids();
-    let selected_message = find_selected(&views.messages, model.selected_message.as_ref());
+    let selected_message = find_selected(&messages, model.selected_message.as_ref());
     let cut: Vec<_> = sim.network().cut_links().copied().collect();
     let scenario_view = scenario_view(&playback, lang);
     let quorum = config.servers / 2 + 1;
@@ -223,10 +237,10 @@ pub fn app(props: &AppProps) -> Html {
             />
             <div class="stage">
                 <section class="cluster" data-testid="cluster" aria-label={lang.t(Msg::ClusterTitle)}
-                         data-messages={views.messages.len().to_string()}>
+                         data-messages={messages.len().to_string()}>
                     <Cluster
                         servers={servers.clone()}
-                        messages={views.messages.clone()}
+                        messages={Rc::clone(&messages)}
                         display_ms={model.display_ms}
                         cut={cut.clone()}
                         sessions={views.sessions.clone()}
@@ -235,7 +249,7 @@ pub fn app(props: &AppProps) -> Html {
                         {lang}
                         dispatcher={dispatcher.clone()}
                     />
-                    <Legend {lang} count={views.messages.len()} />
+                    <Legend {lang} count={messages.len()} />
                     <Inspector link={model.selected_link} cut={cut} message={selected_message} {lang} dispatcher={dispatcher.clone()} />
                     <ServerCards servers={servers.clone()} {lang} dispatcher={dispatcher.clone()} />
                 </section>
@@ -271,7 +285,7 @@ pub fn app(props: &AppProps) -> Html {
                     <NextEvents events={views.pending.clone()} total={views.pending_total} {lang} dispatcher={dispatcher.clone()} />
                     <Timeline
                         events={views.timeline.clone()}
-                        total={sim.trace().len()}
+                        total={views.trace_len}
                         servers={server_ids.clone()}
                         filter_server={model.filter_server}
                         filter_group={model.filter_group}
@@ -462,8 +476,6 @@ struct ViewKey {
 
 /// Every panel's contents for one state of the run.
 struct Views {
-    /// Shared with the drawing's props, which every animation frame builds anew.
-    messages: Rc<Vec<viz::flight::MessageInFlight>>,
     sessions: Vec<(crate::peer::message::ServerId, usize)>,
     votes: Vec<viz::votes::VoteBox>,
     zab: viz::zab::ZabFlow,
@@ -477,6 +489,7 @@ struct Views {
     pending: Vec<crate::sim::PendingEvent>,
     pending_total: usize,
     timeline: Vec<(usize, crate::peer::trace::TraceEvent)>,
+    trace_len: usize,
 }
 
 impl Views {
@@ -533,7 +546,6 @@ impl Views {
             })
             .collect();
         Views {
-            messages: Rc::new(viz::flight::messages_in_flight(sim)),
             sessions,
             votes: viz::votes::vote_boxes(sim),
             zab: viz::zab::zab_flow(sim, ZAB_ROWS),
@@ -547,6 +559,7 @@ impl Views {
             pending: sim.pending_events_head(NEXT_EVENTS),
             pending_total: sim.pending_count(),
             timeline,
+            trace_len: trace.len(),
         }
     }
 }
