@@ -6,7 +6,7 @@
 //! `?scenario=leader-crash&sstep=6&left=4&act=...&at=...`.
 
 use super::action::ViewerAction;
-use super::{Playback, ScriptEntry};
+use super::{Playback, ScenarioRun, ScriptEntry};
 use crate::scenario::library;
 use crate::sim::link::config_from_query;
 use crate::time::VirtualTime;
@@ -30,7 +30,7 @@ impl Playback {
         match &scenario {
             Some((name, steps_run, kept)) => {
                 query.append_pair("scenario", name);
-                if self.config.seed != self.scenario_seed(name) {
+                if self.config.seed != self.scenario_seed() {
                     query.append_pair("seed", &self.config.seed.to_string());
                 }
                 query.append_pair("sstep", &steps_run.to_string());
@@ -66,16 +66,44 @@ impl Playback {
         query.finish()
     }
 
-    fn scenario_seed(&self, name: &str) -> u64 {
-        library::find(name)
-            .and_then(|s| s.parse().ok())
-            .and_then(|s| s.setup.seed)
+    /// The seed the followed (or left) scenario runs with when the address names none.
+    fn scenario_seed(&self) -> u64 {
+        self.scenario
+            .as_ref()
+            .map(|run| ScenarioRun::own_seed(&run.scenario))
+            .or_else(|| self.left.as_ref().map(|left| left.own_seed))
             .unwrap_or(crate::sim::SimConfig::default().seed)
     }
 
     /// The playback an address describes, and what in it could not be used (reported to the
-    /// viewer; the rest still applies).
+    /// viewer; the rest still applies). A scenario it names is one of the shipped files,
+    /// embedded natively.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn from_address(query: &str) -> (Playback, Vec<String>) {
+        Playback::from_address_with(query, |name| {
+            library::find(name)
+                .map(|shipped| shipped.text.to_string())
+                .ok_or_else(|| format!("there is no scenario named {name:?}"))
+        })
+    }
+
+    /// The scenario an address follows (or left), if it names one: its file must be at hand
+    /// for [`Playback::from_address_with`]. Only shipped scenarios' names are returned, so
+    /// the name is safe to put in a file's address.
+    pub fn scenario_in_address(query: &str) -> Option<&'static str> {
+        let query = query.trim_start_matches('?');
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "scenario")
+            .and_then(|(_, name)| library::find(&name))
+            .map(|shipped| shipped.name)
+    }
+
+    /// As [`Playback::from_address`], with `scenario_text` giving the text of the scenario
+    /// file the address names (or why there is none): the browser fetches it first.
+    pub fn from_address_with(
+        query: &str,
+        scenario_text: impl FnOnce(&str) -> Result<String, String>,
+    ) -> (Playback, Vec<String>) {
         let query = query.trim_start_matches('?');
         let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -100,10 +128,12 @@ impl Playback {
 
         let mut playback = None;
         if let Some(name) = get("scenario") {
-            match library::find(name).map(|s| s.parse()) {
-                None => problems.push(format!("there is no scenario named {name:?}")),
-                Some(Err(e)) => problems.push(format!("scenario {name}: {e}")),
-                Some(Ok(scenario)) => {
+            let scenario = scenario_text(name).and_then(|text| {
+                crate::scenario::parse(name, &text).map_err(|e| format!("scenario {name}: {e}"))
+            });
+            match scenario {
+                Err(problem) => problems.push(problem),
+                Ok(scenario) => {
                     let seed = number("seed", &mut problems);
                     match Playback::with_scenario(scenario, seed) {
                         Ok(mut p) => {
@@ -167,6 +197,7 @@ impl Playback {
             self.left = Some(super::LeftScenario {
                 name: run.scenario.name.clone(),
                 title: run.scenario.title.clone(),
+                own_seed: ScenarioRun::own_seed(&run.scenario),
                 steps_run: run.steps_run,
                 kept: self.script.len(),
             });

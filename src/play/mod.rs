@@ -102,6 +102,11 @@ impl ScenarioRun {
         &self.scenario.title
     }
 
+    /// The seed `scenario` runs with unless told another.
+    fn own_seed(scenario: &Scenario) -> u64 {
+        scenario.setup.seed.unwrap_or(SimConfig::default().seed)
+    }
+
     /// Runs the scenario's next step and records what it showed. False when the run stops
     /// there: a question opened, the scenario ended, or it failed.
     fn take_step(&mut self) -> bool {
@@ -134,6 +139,8 @@ impl ScenarioRun {
 pub struct LeftScenario {
     pub name: String,
     pub title: Text,
+    /// The seed the scenario sets (or the default): an address names another one only.
+    pub own_seed: u64,
     pub steps_run: usize,
     /// Script entries kept from it.
     pub kept: usize,
@@ -395,6 +402,7 @@ impl Playback {
             self.left = Some(LeftScenario {
                 name: run.scenario.name.clone(),
                 title: run.scenario.title.clone(),
+                own_seed: ScenarioRun::own_seed(&run.scenario),
                 steps_run: run.steps_run,
                 kept: self.applied,
             });

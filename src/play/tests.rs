@@ -181,6 +181,12 @@ fn acting_during_a_scenario_leaves_it_for_free_play_and_the_address_keeps_that()
     assert!(playback.scenario().is_none());
     assert_eq!(playback.left_scenario().unwrap().name, "leader-crash");
     playback.advance_to(seconds(8));
+    // The scenario's own seed goes without saying, left or not.
+    assert!(
+        !playback.address().contains("seed="),
+        "{}",
+        playback.address()
+    );
     let (restored, problems) = Playback::from_address(&playback.address());
     assert_eq!(problems, Vec::<String>::new());
     assert_eq!(restored.sim().trace_hash(), playback.sim().trace_hash());

@@ -57,6 +57,14 @@ fn every_shipped_scenario_parses_under_its_file_name() {
             .unwrap_or_else(|error| panic!("{}: {error}", shipped.name));
         assert_eq!(scenario.name, shipped.name);
         assert!(!scenario.title.en.is_empty() && !scenario.title.zh.is_empty());
+        // The picker's titles are compiled in apart from the file (which the browser
+        // fetches): they must say the same.
+        assert_eq!(
+            (shipped.title_en, shipped.title_zh),
+            (scenario.title.en.as_str(), scenario.title.zh.as_str()),
+            "{}: the title in library.rs differs from the file's",
+            shipped.name
+        );
         assert!(
             scenario.summary.is_some(),
             "{} has no summary",

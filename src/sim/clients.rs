@@ -225,7 +225,7 @@ impl SimClient {
 pub fn describe_request(request: &Request) -> String {
     let op = crate::data::types::OpCode::from_code(request.op_code()).map_or_else(
         || "request".to_string(),
-        |op| format!("{op:?}").to_lowercase(),
+        |op| format!("{op:?}").to_ascii_lowercase(),
     );
     let path = match request {
         Request::Create(r) | Request::Create2(r) | Request::CreateContainer(r) => Some(&r.path),

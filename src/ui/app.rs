@@ -37,9 +37,18 @@ const ZAB_ROWS: usize = 12;
 /// How many pending events the manual mode lists.
 const NEXT_EVENTS: usize = 12;
 
-fn initial_model() -> Model {
+/// The scenario file the page address names, fetched before the app was mounted.
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    #[prop_or_default]
+    pub scenario_text: Option<Result<String, String>>,
+}
+
+fn initial_model(scenario_text: Option<Result<String, String>>) -> Model {
     let query = current_query();
-    let (playback, problems) = Playback::from_address(&query);
+    let (playback, problems) = Playback::from_address_with(&query, |name| {
+        scenario_text.unwrap_or_else(|| Err(format!("there is no scenario named {name:?}")))
+    });
     let lang = form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
         .find(|(k, _)| k == "lang")
         .and_then(|(_, v)| Lang::from_code(&v))
@@ -73,8 +82,11 @@ fn use_animation(model: &UseReducerHandle<Model>) {
 }
 
 #[function_component(App)]
-pub fn app() -> Html {
-    let model = use_reducer(initial_model);
+pub fn app(props: &AppProps) -> Html {
+    let model = {
+        let scenario_text = props.scenario_text.clone();
+        use_reducer(move || initial_model(scenario_text))
+    };
     use_animation(&model);
     use_keyboard(model.dispatcher());
 
@@ -92,9 +104,12 @@ pub fn app() -> Html {
                     }
                     replace_query(&query);
                 }
+                // Only when it changes: setting `lang` on the root, even to the same value,
+                // makes the browser restyle the whole page.
                 if let Some(root) = web_sys::window()
                     .and_then(|w| w.document())
                     .and_then(|d| d.document_element())
+                    .filter(|root| root.get_attribute("lang").as_deref() != Some(lang.code()))
                 {
                     let _ = root.set_attribute("lang", lang.code());
                 }
@@ -109,7 +124,7 @@ pub fn app() -> Html {
     let key = {
         let playback = model.playback.borrow();
         ViewKey {
-            steps: playback.sim().steps_taken(),
+            steps: model.panel_steps,
             commands: playback.sim().commands().len(),
             lang,
             tree_server: model.tree_server,
@@ -124,12 +139,26 @@ pub fn app() -> Html {
         let playback = model.playback.clone();
         use_memo(key, move |key| Views::of(&playback.borrow(), key))
     };
+    // The drawing follows every event at once (see `Model::panel_steps`).
+    let messages: Rc<Vec<viz::flight::MessageInFlight>> = {
+        let playback = model.playback.clone();
+        let run = {
+            let playback = playback.borrow();
+            (
+                playback.sim().steps_taken(),
+                playback.sim().commands().len(),
+            )
+        };
+        use_memo(run, move |_| {
+            viz::flight::messages_in_flight(playback.borrow().sim())
+        })
+    };
     let playback = model.playback.borrow();
     let sim = playback.sim();
     let config = sim.config();
     let servers = sim.servers();
     let server_ids = sim.server_ids();
-    let selected_message = find_selected(&views.messages, model.selected_message.as_ref());
+    let selected_message = find_selected(&messages, model.selected_message.as_ref());
     let cut: Vec<_> = sim.network().cut_links().copied().collect();
     let scenario_view = scenario_view(&playback, lang);
     let quorum = config.servers / 2 + 1;
@@ -217,10 +246,10 @@ pub fn app() -> Html {
             />
             <div class="stage">
                 <section class="cluster" data-testid="cluster" aria-label={lang.t(Msg::ClusterTitle)}
-                         data-messages={views.messages.len().to_string()}>
+                         data-messages={messages.len().to_string()}>
                     <Cluster
                         servers={servers.clone()}
-                        messages={views.messages.clone()}
+                        messages={Rc::clone(&messages)}
                         display_ms={model.display_ms}
                         cut={cut.clone()}
                         sessions={views.sessions.clone()}
@@ -229,7 +258,7 @@ pub fn app() -> Html {
                         {lang}
                         dispatcher={dispatcher.clone()}
                     />
-                    <Legend {lang} count={views.messages.len()} />
+                    <Legend {lang} count={messages.len()} />
                     <Inspector link={model.selected_link} cut={cut} message={selected_message} {lang} dispatcher={dispatcher.clone()} />
                     <ServerCards servers={servers.clone()} {lang} dispatcher={dispatcher.clone()} />
                 </section>
@@ -265,7 +294,7 @@ pub fn app() -> Html {
                     <NextEvents events={views.pending.clone()} total={views.pending_total} {lang} dispatcher={dispatcher.clone()} />
                     <Timeline
                         events={views.timeline.clone()}
-                        total={sim.trace().len()}
+                        total={views.trace_len}
                         servers={server_ids.clone()}
                         filter_server={model.filter_server}
                         filter_group={model.filter_group}
@@ -292,10 +321,13 @@ fn collect_rows(
     model: &ViewKey,
     rows: &mut Vec<TreeRow>,
 ) {
-    let children = viz::tree::children(sim, server, parent);
     let limit = model.page_limits.get(parent).copied().unwrap_or(PAGE);
-    let total = children.len();
-    for child in children.into_iter().take(limit) {
+    // Only the listed children are looked up: a level can have tens of thousands.
+    let viz::tree::ChildPage {
+        shown: children,
+        total,
+    } = viz::tree::children_page(sim, server, parent, limit);
+    for child in children {
         let open = model.open_paths.contains(&child.path);
         let path = child.path.clone();
         rows.push(TreeRow::Node { depth, child, open });
@@ -453,7 +485,6 @@ struct ViewKey {
 
 /// Every panel's contents for one state of the run.
 struct Views {
-    messages: Vec<viz::flight::MessageInFlight>,
     sessions: Vec<(crate::peer::message::ServerId, usize)>,
     votes: Vec<viz::votes::VoteBox>,
     zab: viz::zab::ZabFlow,
@@ -467,6 +498,7 @@ struct Views {
     pending: Vec<crate::sim::PendingEvent>,
     pending_total: usize,
     timeline: Vec<(usize, crate::peer::trace::TraceEvent)>,
+    trace_len: usize,
 }
 
 impl Views {
@@ -523,7 +555,6 @@ impl Views {
             })
             .collect();
         Views {
-            messages: viz::flight::messages_in_flight(sim),
             sessions,
             votes: viz::votes::vote_boxes(sim),
             zab: viz::zab::zab_flow(sim, ZAB_ROWS),
@@ -537,6 +568,7 @@ impl Views {
             pending: sim.pending_events_head(NEXT_EVENTS),
             pending_total: sim.pending_count(),
             timeline,
+            trace_len: trace.len(),
         }
     }
 }

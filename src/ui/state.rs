@@ -55,6 +55,11 @@ pub struct Model {
     pub display_ms: f64,
     /// The real time of the last animation frame.
     pub last_frame: Option<f64>,
+    /// The step the panels (everything but the drawing) show. While playing it is the step
+    /// before this frame's events: a frame that carries out events redraws the drawing, and
+    /// the next one updates the panels, so neither does both (in software raster, together
+    /// they overran a frame). Any other action shows its outcome everywhere at once.
+    pub panel_steps: u64,
     pub lang: Lang,
     pub problems: Vec<String>,
     pub selected_link: Option<(ServerId, ServerId)>,
@@ -124,6 +129,7 @@ pub enum Action {
 impl Model {
     pub fn new(playback: Playback, lang: Lang, problems: Vec<String>) -> Model {
         let display_ms = playback.sim().now().as_millis() as f64;
+        let panel_steps = playback.sim().steps_taken();
         let first_server = playback.sim().server_ids().first().copied();
         let console_client = playback.sim().clients().next().map(|c| c.name.clone());
         Model {
@@ -133,6 +139,7 @@ impl Model {
             speed: DEFAULT_SPEED,
             display_ms,
             last_frame: None,
+            panel_steps,
             lang,
             problems,
             selected_link: None,
@@ -199,8 +206,10 @@ impl Reducible for Model {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
+        let mut panel_steps = None;
         match action {
             Action::Frame(now) => {
+                let before = next.playback.borrow().sim().steps_taken();
                 if !next.frame(now) {
                     if next.last_frame == self.last_frame {
                         return self;
@@ -208,6 +217,7 @@ impl Reducible for Model {
                     // Only the frame clock moved: keep the same revision, nothing to redraw.
                     return Rc::new(next);
                 }
+                panel_steps = Some(before);
             }
             Action::Play => {
                 next.playing = true;
@@ -296,6 +306,8 @@ impl Reducible for Model {
             Action::ConsoleClient(client) => next.console_client = Some(client),
             Action::Problem(problem) => next.problems = vec![problem],
         }
+        next.panel_steps =
+            panel_steps.unwrap_or_else(|| next.playback.borrow().sim().steps_taken());
         next.revision += 1;
         Rc::new(next)
     }

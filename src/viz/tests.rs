@@ -3,7 +3,7 @@
 use super::clients::clients;
 use super::flight::{messages_in_flight, FlightState, MessageFamily};
 use super::locks::lock_queues;
-use super::tree::{children, detail, differing_paths, reference_server, NodeDiff};
+use super::tree::{children, children_page, detail, differing_paths, reference_server, NodeDiff};
 use super::votes::vote_boxes;
 use super::zab::{zab_flow, ProposalStatus, ZabRow};
 use crate::data::types::{Acl, CreateMode, ErrorCode, SessionId, Zxid};
@@ -427,6 +427,10 @@ fn a_write_a_partitioned_follower_missed_is_missing_on_it() {
         vec![("/b".to_string(), NodeDiff::Missing)]
     );
 
+    // A page of one lists the missing child, and counts both.
+    let page = children_page(&sim, follower, "/", 1);
+    assert_eq!((page.shown.as_slice(), page.total), (&on_follower[..1], 2));
+
     let on_leader = children(&sim, leader, "/");
     assert!(on_leader.iter().all(|c| c.diff == NodeDiff::Same));
     assert!(differing_paths(&sim, leader, 10).is_empty());
@@ -501,6 +505,11 @@ fn ten_thousand_children_are_listed_sorted_with_their_diffs() {
         .iter()
         .all(|c| c.diff == NodeDiff::Same && c.num_children == 0));
     assert_eq!(listed[0].path, "/big/n0");
+    for limit in [0, 100, 300, 10_000, 20_000] {
+        let page = children_page(&sim, follower, "/big", limit);
+        assert_eq!(page.total, 10_000);
+        assert_eq!(page.shown, listed[..limit.min(10_000)]);
+    }
     assert_eq!(
         row_for(&zab_flow(&sim, 3).rows, "multi (10000)").applied,
         vec![1, 2, 3]

@@ -88,17 +88,39 @@ fn compare(own: &NodeRef<'_>, reference: &NodeRef<'_>) -> NodeDiff {
 /// server lacks as `Missing`. Empty if the server is down or neither has `parent`.
 ///
 /// Cost: O(c log n) for c children on each of the two trees (two child listings and two
-/// lookups per child).
+/// lookups per child); [`children_page`] looks up only the children it lists.
 pub fn children(sim: &Simulation, server: ServerId, parent: &str) -> Vec<ZnodeChild> {
+    children_page(sim, server, parent, usize::MAX).shown
+}
+
+/// The first children of a level, as a display lists them a page at a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildPage {
+    /// The first `limit` of [`children`], in full.
+    pub shown: Vec<ZnodeChild>,
+    /// How many [`children`] there are in all.
+    pub total: usize,
+}
+
+/// The first `limit` of [`children`] and their number.
+///
+/// Cost: the two child listings (O(c) names, compared without lookups), plus two lookups
+/// (O(log n)) for each child listed: a "more" on a level of 10,000 children looks up a page
+/// of them, not all.
+pub fn children_page(sim: &Simulation, server: ServerId, parent: &str, limit: usize) -> ChildPage {
     let Some(own_tree) = sim.peer(server).map(|p| p.tree()) else {
-        return Vec::new();
+        return ChildPage {
+            shown: Vec::new(),
+            total: 0,
+        };
     };
     let reference = reference_tree(sim, server);
     let own_names = own_tree.children(parent).unwrap_or_default();
     let ref_names = reference
         .and_then(|r| r.children(parent))
         .unwrap_or_default();
-    let mut out = Vec::with_capacity(own_names.len().max(ref_names.len()));
+    let mut shown = Vec::with_capacity(own_names.len().max(ref_names.len()).min(limit));
+    let mut total = 0;
     let (mut i, mut j) = (0, 0);
     while i < own_names.len() || j < ref_names.len() {
         let order = match (own_names.get(i), ref_names.get(j)) {
@@ -121,6 +143,11 @@ pub fn children(sim: &Simulation, server: ServerId, parent: &str) -> Vec<ZnodeCh
                 (&own_names[i - 1], true, true)
             }
         };
+        // A name listed by a tree is a znode of that tree: past the page, only counted.
+        total += 1;
+        if shown.len() >= limit {
+            continue;
+        }
         let path = join(parent, name);
         let own_node = if own { own_tree.node(&path) } else { None };
         let ref_node = if theirs {
@@ -128,22 +155,25 @@ pub fn children(sim: &Simulation, server: ServerId, parent: &str) -> Vec<ZnodeCh
         } else {
             None
         };
-        let (shown, diff) = match (&own_node, &ref_node) {
+        let (listed, diff) = match (&own_node, &ref_node) {
             (Some(a), Some(b)) => (a, compare(a, b)),
             (Some(a), None) if reference.is_some() => (a, NodeDiff::Extra),
             (Some(a), None) => (a, NodeDiff::Same),
             (None, Some(b)) => (b, NodeDiff::Missing),
-            (None, None) => continue,
+            (None, None) => {
+                total -= 1;
+                continue;
+            }
         };
-        out.push(ZnodeChild {
+        shown.push(ZnodeChild {
             name: name.clone(),
             path,
-            num_children: usize::try_from(shown.stat.num_children).unwrap_or(0),
-            ephemeral: is_session_ephemeral(shown),
+            num_children: usize::try_from(listed.stat.num_children).unwrap_or(0),
+            ephemeral: is_session_ephemeral(listed),
             diff,
         });
     }
-    out
+    ChildPage { shown, total }
 }
 
 /// The znode at `path` on `server`; `None` if the server is down or lacks it.

@@ -403,7 +403,7 @@ fn parse_words(words: &[String], warnings: &mut Vec<String>) -> Result<ServerCom
             if parsed.args.len() != 2 {
                 return Err(usage());
             }
-            let mode = match parsed.value('m').map(str::to_uppercase).as_deref() {
+            let mode = match parsed.value('m').map(upper_case).as_deref() {
                 None | Some("PERSISTENT_RECURSIVE") => AddWatchMode::PersistentRecursive,
                 Some("PERSISTENT") => AddWatchMode::Persistent,
                 Some(_) => return Err(usage()),
@@ -545,6 +545,29 @@ fn retain_compatibility(
 }
 
 /// An int option as `Integer.parseInt` reads it; zkCli would crash on a bad one.
+/// Java's `toUpperCase()` as far as comparing with ASCII names goes: ASCII letters, and the
+/// few other characters whose upper case is ASCII; any other character stays as it is (its
+/// upper case is not ASCII either, so the comparison fails all the same). Unicode's case
+/// tables would add about 5 KB to the browser's download.
+fn upper_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'ß' => out.push_str("SS"),
+            'ı' => out.push('I'),
+            'ſ' => out.push('S'),
+            'ﬀ' => out.push_str("FF"),
+            'ﬁ' => out.push_str("FI"),
+            'ﬂ' => out.push_str("FL"),
+            'ﬃ' => out.push_str("FFI"),
+            'ﬄ' => out.push_str("FFL"),
+            'ﬅ' | 'ﬆ' => out.push_str("ST"),
+            c => out.push(c.to_ascii_uppercase()),
+        }
+    }
+    out
+}
+
 fn int_option(parsed: &ParsedWords, letter: char, default: i32) -> Result<i32, CliError> {
     match parsed.value(letter) {
         None => Ok(default),
@@ -628,6 +651,18 @@ mod tests {
 
     fn error(line: &str) -> String {
         parse(line).command.unwrap_err().message
+    }
+
+    #[test]
+    fn upper_case_agrees_with_unicode_wherever_the_result_is_ascii() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let unicode: String = c.to_uppercase().collect();
+            let ours = upper_case(&c.to_string());
+            if unicode.is_ascii() || ours.is_ascii() {
+                assert_eq!(ours, unicode, "{c:?} (U+{:04X})", u32::from(c));
+            }
+        }
+        assert_eq!(upper_case("perſiſtent_recurſive"), "PERSISTENT_RECURSIVE");
     }
 
     #[test]

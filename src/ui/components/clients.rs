@@ -236,7 +236,7 @@ fn client_row(
     };
     let live = c.state == "CONNECTED" || c.state == "CONNECTING";
     html! {
-        <li class={classes!("client", c.state.to_lowercase())} data-testid={format!("client-{}", c.name)} data-state={c.state.clone()}>
+        <li class={classes!("client", c.state.to_ascii_lowercase())} data-testid={format!("client-{}", c.name)} data-state={c.state.clone()}>
             <strong>{ &c.name }</strong>
             <span>{ c.server.map_or_else(|| lang.t(Msg::NotConnected).to_string(), |s| lang.fill(Msg::ConnectedTo, &[&s])) }</span>
             <span class="state">{ &c.state }</span>

@@ -67,9 +67,9 @@ fn describe_outcome(lang: Lang, action: &ViewerAction) -> String {
     }
 }
 
-/// A pointer event's position in drawing coordinates (the canvas covers the drawing).
-fn drawing_point(event: &MouseEvent, canvas: &NodeRef) -> Option<(f64, f64)> {
-    let element = canvas.cast::<web_sys::HtmlCanvasElement>()?;
+/// A pointer event's position in drawing coordinates (`area` is the drawing's element).
+fn drawing_point(event: &MouseEvent, area: &NodeRef) -> Option<(f64, f64)> {
+    let element = area.cast::<web_sys::Element>()?;
     let rect = element.get_bounding_client_rect();
     if rect.width() <= 0.0 || rect.height() <= 0.0 {
         return None;
@@ -91,7 +91,7 @@ fn server_at(places: &[(ServerId, (f64, f64))], (x, y): (f64, f64)) -> Option<Se
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
     pub servers: Vec<ServerStatus>,
-    pub messages: Vec<MessageInFlight>,
+    pub messages: Rc<Vec<MessageInFlight>>,
     /// Virtual time on show, with a fraction.
     pub display_ms: f64,
     pub cut: Vec<(ServerId, ServerId)>,
@@ -117,7 +117,11 @@ pub fn position(index: usize, count: usize) -> (f64, f64) {
     let (cx, cy) = (WIDTH / 2.0, HEIGHT / 2.0);
     let (rx, ry) = (WIDTH / 2.0 - 110.0, HEIGHT / 2.0 - 90.0);
     let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * index as f64 / count as f64;
-    (cx + rx * angle.cos(), cy + ry * angle.sin())
+    // The browser's own cos and sin: Rust's would add the libm code to the download.
+    (
+        cx + rx * js_sys::Math::cos(angle),
+        cy + ry * js_sys::Math::sin(angle),
+    )
 }
 
 pub fn role_class(status: &ServerStatus) -> &'static str {
@@ -154,6 +158,76 @@ fn role_text(lang: Lang, status: &ServerStatus) -> &'static str {
 
 #[function_component(Cluster)]
 pub fn cluster(props: &ClusterProps) -> Html {
+    let count = props.servers.len();
+    let index_of = |id: ServerId| props.servers.iter().position(|s| s.id == id);
+    let at = |id: ServerId| index_of(id).map(|i| position(i, count));
+
+    let glyphs = glyph_positions(props, &at);
+    let canvas = use_node_ref();
+    {
+        // The messages are painted on a canvas over the drawing: hundreds of them move every
+        // frame, which as SVG elements would cost a style recalculation each.
+        let canvas = canvas.clone();
+        let glyphs = glyphs.clone();
+        let sprites = use_mut_ref(Sprites::default);
+        use_effect(move || paint(&canvas, &glyphs, &mut sprites.borrow_mut()));
+    }
+    let onclick = {
+        let glyphs = glyphs.clone();
+        let canvas = canvas.clone();
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |event: MouseEvent| {
+            let Some(element) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
+                return;
+            };
+            let rect = element.get_bounding_client_rect();
+            if rect.width() <= 0.0 {
+                return;
+            }
+            let x = (f64::from(event.client_x()) - rect.left()) * WIDTH / rect.width();
+            let y = (f64::from(event.client_y()) - rect.top()) * HEIGHT / rect.height();
+            let nearest = glyphs
+                .iter()
+                .map(|g| ((g.x - x).powi(2) + (g.y - y).powi(2), g))
+                .filter(|(distance, _)| *distance <= 14.0 * 14.0)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((_, glyph)) = nearest {
+                dispatcher.dispatch(Action::SelectMessage(Some(glyph.reference.clone())));
+            }
+        })
+    };
+
+    html! {
+        <div class="cluster-drawing" {onclick}>
+        // Redrawn only when what it shows changes, not on every animation frame.
+        <Drawing
+            servers={props.servers.clone()}
+            cut={props.cut.clone()}
+            sessions={props.sessions.clone()}
+            selected_link={props.selected_link}
+            lang={props.lang}
+            dispatcher={props.dispatcher.clone()}
+        />
+        // Sized in device pixels by `paint`, so the compositor copies it without scaling.
+        <canvas class="messages-canvas" ref={canvas}
+                data-glyphs={glyphs.len().to_string()} aria-hidden="true"></canvas>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DrawingProps {
+    servers: Vec<ServerStatus>,
+    cut: Vec<(ServerId, ServerId)>,
+    sessions: Vec<(ServerId, usize)>,
+    selected_link: Option<(ServerId, ServerId)>,
+    lang: Lang,
+    dispatcher: UseReducerDispatcher<Model>,
+}
+
+/// The servers on their ring and the links between them, as SVG.
+#[function_component(Drawing)]
+fn drawing(props: &DrawingProps) -> Html {
     let lang = props.lang;
     let count = props.servers.len();
     let index_of = |id: ServerId| props.servers.iter().position(|s| s.id == id);
@@ -190,15 +264,7 @@ pub fn cluster(props: &ClusterProps) -> Html {
         }
     }
 
-    let glyphs = glyph_positions(props, &at);
-    let canvas = use_node_ref();
-    {
-        // The messages are painted on a canvas over the drawing: hundreds of them move every
-        // frame, which as SVG elements would cost a style recalculation each.
-        let canvas = canvas.clone();
-        let glyphs = glyphs.clone();
-        use_effect(move || paint(&canvas, &glyphs));
-    }
+    let area = use_node_ref();
     let places: Rc<Vec<(ServerId, (f64, f64))>> = Rc::new(
         props
             .servers
@@ -209,9 +275,9 @@ pub fn cluster(props: &ClusterProps) -> Html {
     );
     let drag = use_state(|| None::<Drag>);
     let onpointerdown = {
-        let (drag, canvas, places) = (drag.clone(), canvas.clone(), places.clone());
+        let (drag, area, places) = (drag.clone(), area.clone(), places.clone());
         Callback::from(move |event: PointerEvent| {
-            let Some(point) = drawing_point(&event, &canvas) else {
+            let Some(point) = drawing_point(&event, &area) else {
                 return;
             };
             if let Some(from) = server_at(&places, point) {
@@ -226,9 +292,9 @@ pub fn cluster(props: &ClusterProps) -> Html {
         })
     };
     let onpointermove = {
-        let (drag, canvas, places) = (drag.clone(), canvas.clone(), places.clone());
+        let (drag, area, places) = (drag.clone(), area.clone(), places.clone());
         Callback::from(move |event: PointerEvent| {
-            let (Some(current), Some(point)) = (*drag, drawing_point(&event, &canvas)) else {
+            let (Some(current), Some(point)) = (*drag, drawing_point(&event, &area)) else {
                 return;
             };
             let left = server_at(&places, point) != Some(current.from);
@@ -278,25 +344,6 @@ pub fn cluster(props: &ClusterProps) -> Html {
             </g>
         }
     });
-    let onclick = {
-        let glyphs = glyphs.clone();
-        let canvas = canvas.clone();
-        let dispatcher = props.dispatcher.clone();
-        Callback::from(move |event: MouseEvent| {
-            let Some((x, y)) = drawing_point(&event, &canvas) else {
-                return;
-            };
-            let nearest = glyphs
-                .iter()
-                .map(|g| ((g.x - x).powi(2) + (g.y - y).powi(2), g))
-                .filter(|(distance, _)| *distance <= 14.0 * 14.0)
-                .min_by(|a, b| a.0.total_cmp(&b.0));
-            if let Some((_, glyph)) = nearest {
-                dispatcher.dispatch(Action::SelectMessage(Some(glyph.reference.clone())));
-            }
-        })
-    };
-
     let nodes = props.servers.iter().enumerate().map(|(i, status)| {
         let (x, y) = position(i, count);
         let id = status.id;
@@ -348,17 +395,14 @@ pub fn cluster(props: &ClusterProps) -> Html {
     });
 
     html! {
-        <div class={classes!("cluster-drawing", drag.is_some_and(|d| d.moved).then_some("dragging"))}
-             {onclick} {onpointerdown} {onpointermove} {onpointerup} {onpointerleave}>
-        <svg class="cluster-svg" viewBox={format!("0 0 {} {}", px(WIDTH), px(HEIGHT))} role="img"
-             aria-label={lang.t(Msg::ClusterTitle)} xmlns="http://www.w3.org/2000/svg">
+        <svg class={classes!("cluster-svg", drag.is_some_and(|d| d.moved).then_some("dragging"))}
+             viewBox={format!("0 0 {} {}", px(WIDTH), px(HEIGHT))} role="img"
+             aria-label={lang.t(Msg::ClusterTitle)} xmlns="http://www.w3.org/2000/svg"
+             ref={area} {onpointerdown} {onpointermove} {onpointerup} {onpointerleave}>
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
             { for rubber_band }
         </svg>
-        <canvas class="messages-canvas" ref={canvas} width={px(WIDTH)} height={px(HEIGHT)}
-                data-glyphs={glyphs.len().to_string()} aria-hidden="true"></canvas>
-        </div>
     }
 }
 
@@ -427,36 +471,105 @@ fn glyph_positions(
     Rc::new(glyphs.collect())
 }
 
-fn paint(canvas: &NodeRef, glyphs: &[Glyph]) {
+/// A message's disc, as drawn: radius and outline in the drawing's coordinates.
+const GLYPH_RADIUS: f64 = 8.0;
+const GLYPH_OUTLINE: f64 = 1.2;
+const INK: &str = "#1d2733";
+
+/// One disc per colour, drawn once at the canvas's scale and then copied to each message's
+/// place: copying pixels is several times cheaper than filling and stroking hundreds of
+/// anti-aliased circles in software.
+#[derive(Default)]
+struct Sprites {
+    scale: f64,
+    /// Side in device pixels.
+    size: u32,
+    discs: Vec<(&'static str, web_sys::HtmlCanvasElement)>,
+}
+
+impl Sprites {
+    /// The disc of `colour` at `scale`, and half its side in device pixels.
+    fn disc(
+        &mut self,
+        colour: &'static str,
+        scale: f64,
+    ) -> Option<(&web_sys::HtmlCanvasElement, f64)> {
+        if self.scale != scale {
+            self.discs.clear();
+            self.scale = scale;
+            self.size = ((GLYPH_RADIUS + GLYPH_OUTLINE) * 2.0 * scale).ceil() as u32 + 2;
+        }
+        let half = f64::from(self.size) / 2.0;
+        if let Some(at) = self.discs.iter().position(|(c, _)| *c == colour) {
+            return Some((&self.discs[at].1, half));
+        }
+        let sprite: web_sys::HtmlCanvasElement = web_sys::window()?
+            .document()?
+            .create_element("canvas")
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        sprite.set_width(self.size);
+        sprite.set_height(self.size);
+        let context = context_2d(&sprite)?;
+        let centre = half / scale;
+        let _ = context.scale(scale, scale);
+        context.begin_path();
+        let _ = context.arc(centre, centre, GLYPH_RADIUS, 0.0, std::f64::consts::TAU);
+        context.set_fill_style_str(colour);
+        context.fill();
+        context.set_stroke_style_str(INK);
+        context.set_line_width(GLYPH_OUTLINE);
+        context.stroke();
+        self.discs.push((colour, sprite));
+        self.discs.last().map(|(_, sprite)| (sprite, half))
+    }
+}
+
+fn context_2d(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok()??.dyn_into().ok()
+}
+
+fn paint(canvas: &NodeRef, glyphs: &[Glyph], sprites: &mut Sprites) {
     let Some(canvas) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
         return;
     };
-    let Ok(Some(context)) = canvas.get_context("2d") else {
+    let Some(context) = context_2d(&canvas) else {
         return;
     };
-    let Ok(context) = context.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
-        return;
-    };
-    context.clear_rect(0.0, 0.0, WIDTH, HEIGHT);
-    context.set_stroke_style_str("#1d2733");
-    context.set_line_width(1.2);
-    // One path per colour: hundreds of separate fills and strokes are slow to paint.
-    let mut colours: Vec<&str> = glyphs.iter().map(|g| g.colour).collect();
-    colours.sort_unstable();
-    colours.dedup();
-    for colour in colours {
-        context.begin_path();
-        for glyph in glyphs.iter().filter(|g| g.colour == colour) {
-            context.move_to(glyph.x + 8.0, glyph.y);
-            let _ = context.arc(glyph.x, glyph.y, 8.0, 0.0, std::f64::consts::TAU);
-        }
-        context.set_fill_style_str(colour);
-        context.fill();
-        context.stroke();
+    // As many pixels as the canvas covers on the screen: a canvas of another size is scaled
+    // by the compositor on every frame, which in software is as slow as drawing it. (Reading
+    // the size costs nothing on frames that change no layout; on the others, the browser
+    // lays out here instead of after this effect.)
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let device = |css: i32| (f64::from(css.max(1)) * ratio).round() as u32;
+    let (width, height) = (
+        device(canvas.client_width()),
+        device(canvas.client_height()),
+    );
+    if canvas.width() != width || canvas.height() != height {
+        canvas.set_width(width);
+        canvas.set_height(height);
     }
-    // Parked messages (held, or waiting for a cut link) wear a pause mark; the selected
-    // one a thick ring.
-    context.set_fill_style_str("#1d2733");
+    let (sx, sy) = (f64::from(width) / WIDTH, f64::from(height) / HEIGHT);
+    let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+    context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
+    // The discs, copied whole pixels into place (no resampling).
+    for glyph in glyphs {
+        let Some((disc, half)) = sprites.disc(glyph.colour, sx) else {
+            continue;
+        };
+        let _ = context.draw_image_with_html_canvas_element(
+            disc,
+            (glyph.x * sx - half).round(),
+            (glyph.y * sy - half).round(),
+        );
+    }
+    // Drawn in the SVG's coordinates (its viewBox) from here, whatever the pixels: parked
+    // messages (held, or waiting for a cut link) wear a pause mark; the selected one a thick
+    // ring.
+    let _ = context.set_transform(sx, 0.0, 0.0, sy, 0.0, 0.0);
+    context.set_fill_style_str(INK);
     for glyph in glyphs.iter().filter(|g| g.parked) {
         context.fill_rect(glyph.x - 3.0, glyph.y - 4.0, 2.0, 8.0);
         context.fill_rect(glyph.x + 1.0, glyph.y - 4.0, 2.0, 8.0);
@@ -464,6 +577,7 @@ fn paint(canvas: &NodeRef, glyphs: &[Glyph]) {
     if let Some(glyph) = glyphs.iter().find(|g| g.selected) {
         context.begin_path();
         let _ = context.arc(glyph.x, glyph.y, 12.0, 0.0, std::f64::consts::TAU);
+        context.set_stroke_style_str(INK);
         context.set_line_width(4.0);
         context.stroke();
     }

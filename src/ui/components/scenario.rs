@@ -49,11 +49,27 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         let dispatcher = props.dispatcher.clone();
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
-            let name = select.value();
-            let scenario = library::find(&name)
-                .and_then(|s| s.parse().ok())
-                .map(Box::new);
-            dispatcher.dispatch(Action::LoadScenario(scenario));
+            let Some(shipped) = library::find(&select.value()) else {
+                dispatcher.dispatch(Action::LoadScenario(None));
+                return;
+            };
+            // The files are not compiled in: fetched from beside the page when picked.
+            let dispatcher = dispatcher.clone();
+            yew::platform::spawn_local(async move {
+                let scenario =
+                    crate::ui::url::fetch_scenario(shipped.name)
+                        .await
+                        .and_then(|text| {
+                            crate::scenario::parse(shipped.name, &text)
+                                .map_err(|e| format!("scenario {}: {e}", shipped.name))
+                        });
+                match scenario {
+                    Ok(scenario) => {
+                        dispatcher.dispatch(Action::LoadScenario(Some(Box::new(scenario))))
+                    }
+                    Err(problem) => dispatcher.dispatch(Action::Problem(problem)),
+                }
+            });
         })
     };
     let on_file = {
@@ -100,7 +116,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                     <select data-testid="scenario-select" onchange={on_select}>
                         <option value="" selected={view.name.is_none() || view.left}>{ lang.t(Msg::FreePlay) }</option>
                         { for shipped.iter().map(|s| {
-                            let title = s.parse().map(|p| lang.pick(&p.title).to_string()).unwrap_or_else(|_| s.name.to_string());
+                            let title = if lang == Lang::Zh { s.title_zh } else { s.title_en };
                             html! { <option value={s.name} selected={view.name.as_deref() == Some(s.name) && !view.left}>{ title }</option> }
                         }) }
                     </select>
