@@ -441,6 +441,8 @@ pub struct Simulation {
     hash_buffer: Vec<u8>,
     messages_delivered: u64,
     steps_taken: u64,
+    /// Bumped by every client event and every command: see [`Simulation::clients_version`].
+    clients_version: u64,
     /// Commands given so far, with the number of steps taken before each and the time.
     commands: Vec<RecordedCommand>,
 }
@@ -465,6 +467,7 @@ impl Simulation {
             hash_buffer: Vec::new(),
             messages_delivered: 0,
             steps_taken: 0,
+            clients_version: 0,
             commands: Vec::new(),
             config,
         };
@@ -551,6 +554,13 @@ impl Simulation {
 
     pub fn steps_taken(&self) -> u64 {
         self.steps_taken
+    }
+
+    /// A number that changes whenever a client's state, calls or outcomes may have changed
+    /// (a client event ran, or a command was given). A driver that reacts to its clients,
+    /// like the load of [`swarm::write_load`], need not look at them while it stays the same.
+    pub fn clients_version(&self) -> u64 {
+        self.clients_version
     }
 
     pub fn commands(&self) -> &[RecordedCommand] {
@@ -798,6 +808,7 @@ impl Simulation {
 
     /// Applies a command now and records it.
     pub fn command(&mut self, command: Command) {
+        self.clients_version += 1;
         self.commands.push(RecordedCommand {
             after_steps: self.steps_taken,
             at: self.now,
@@ -1044,6 +1055,9 @@ impl Simulation {
         self.now = at;
         self.steps_taken += 1;
         let server = event.server();
+        if server == 0 {
+            self.clients_version += 1;
+        }
         if let Some(slot) = self.slots.get_mut(&server) {
             if slot.paused && !matches!(event, Event::Boot { .. }) {
                 slot.deferred.push(event);

@@ -375,17 +375,20 @@ pub fn write_load(servers: u64, seed: u64, virtual_ms: u64) -> Simulation {
     let mut in_flight: Vec<Option<i32>> = vec![None; names.len()];
     let mut written = 0u64;
     let deadline = VirtualTime::from_millis(virtual_ms);
+    // The clients as last looked at: until a client event runs or a command is given, none
+    // of them can have become ready for its next write.
+    let mut seen_version = None;
     while sim.next_event_at().is_some_and(|at| at <= deadline) {
         sim.step();
+        if seen_version == Some(sim.clients_version()) {
+            continue;
+        }
         for (slot, name) in in_flight.iter_mut().zip(&names) {
-            let answered = slot.is_none_or(|xid| {
-                sim.client(name)
-                    .is_some_and(|c| c.outcomes.contains_key(&xid))
+            let ready = sim.client(name).is_some_and(|c| {
+                c.state == super::clients::ClientState::Connected
+                    && slot.is_none_or(|xid| c.outcomes.contains_key(&xid))
             });
-            let connected = sim
-                .client(name)
-                .is_some_and(|c| c.state == super::clients::ClientState::Connected);
-            if answered && connected {
+            if ready {
                 let request = Request::SetData(SetDataRequest {
                     path: "/".to_string(),
                     data: Some(written.to_be_bytes().to_vec()),
@@ -395,6 +398,9 @@ pub fn write_load(servers: u64, seed: u64, virtual_ms: u64) -> Simulation {
                 *slot = sim.client_request(name, request);
             }
         }
+        // Its own requests (commands) bump the version, but leave every client not ready:
+        // one that just sent waits for the answer, and the others did not change.
+        seen_version = Some(sim.clients_version());
     }
     sim
 }
