@@ -11,12 +11,15 @@ use crate::data::txn::{Txn, TxnHeader};
 use crate::data::types::{SessionId, Zxid};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
-/// One transaction in the log.
+/// One transaction in the log. The transaction is shared (`Arc`): a leader's log, its
+/// proposals to every follower, their logs, disks and servers all hold the same one, so
+/// copying an entry never copies its paths and data. (It is serialized as the `Txn` itself.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
     pub header: TxnHeader,
-    pub txn: Txn,
+    pub txn: Arc<Txn>,
 }
 
 impl LogEntry {

@@ -439,6 +439,8 @@ pub struct Simulation {
     trace_hasher: FnvHasher,
     /// Reused for the bytes each trace event is hashed from.
     hash_buffer: Vec<u8>,
+    /// Reused for the outputs of each input fed to a server.
+    output_buffer: Vec<Output>,
     messages_delivered: u64,
     steps_taken: u64,
     /// Bumped by every client event and every command: see [`Simulation::clients_version`].
@@ -465,6 +467,7 @@ impl Simulation {
             trace: Vec::new(),
             trace_hasher: FnvHasher::default(),
             hash_buffer: Vec::new(),
+            output_buffer: Vec::new(),
             messages_delivered: 0,
             steps_taken: 0,
             clients_version: 0,
@@ -1305,9 +1308,10 @@ impl Simulation {
         };
         // The server sees its own clock; its timers are converted back to true time.
         node.handle(skewed(now, skew_ms), input);
-        let outputs: Vec<Output> = std::iter::from_fn(|| node.poll_output()).collect();
+        let mut outputs = std::mem::take(&mut self.output_buffer);
+        outputs.extend(std::iter::from_fn(|| node.poll_output()));
         let mut disk_added = false;
-        for output in outputs {
+        for output in outputs.drain(..) {
             match output {
                 Output::Send { to, message } => self.send(now, server, to, message),
                 Output::SetTimer { timer, at } => {
@@ -1337,6 +1341,7 @@ impl Simulation {
                 Output::Trace(event) => self.record(event),
             }
         }
+        self.output_buffer = outputs;
         if disk_added {
             self.start_disk(server);
         }

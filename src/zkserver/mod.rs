@@ -173,7 +173,8 @@ pub enum Input {
     /// Sessions a learner's clients have shown signs of life for (leader).
     TouchSessions(Vec<SessionId>),
     /// A committed transaction to apply, in zxid order (learner, or any role while syncing).
-    Apply { header: TxnHeader, txn: Txn },
+    /// Shared with the log entry it comes from, not copied.
+    Apply { header: TxnHeader, txn: Arc<Txn> },
     /// Time has passed: expire sessions, clean up containers.
     Tick,
 }
@@ -208,10 +209,11 @@ pub enum Output {
     /// Deliver [`Input::Tick`] at this time (replaces any earlier request).
     WakeAt(VirtualTime),
     /// Propose this transaction to the ensemble, then report the commit with
-    /// [`Input::Committed`] (leader). Transactions come in zxid order.
+    /// [`Input::Committed`] (leader). Transactions come in zxid order. The transaction is
+    /// shared with the server, the leader's log and every proposal sent: none copies it.
     Propose {
         header: TxnHeader,
-        txn: Txn,
+        txn: Arc<Txn>,
     },
     /// Send this write to the leader (learner); it comes back as an [`Input::Apply`].
     Forward(ForwardedRequest),
@@ -952,10 +954,9 @@ impl ZkServer {
     fn enqueue_txn(&mut self, origin: Origin, header: TxnHeader, txn: Txn, multi_ops: Vec<OpCode>) {
         let txn = Arc::new(txn);
         self.outputs.push_back(match self.role {
-            // A proposal travels to the followers (the ensemble's own path, owned copy).
             Role::Leader => Output::Propose {
                 header: header.clone(),
-                txn: Txn::clone(&txn),
+                txn: Arc::clone(&txn),
             },
             _ => Output::Persist {
                 header: header.clone(),
