@@ -12,6 +12,7 @@
 //! (one way or both), message rules (hold, drop, duplicate, delay), held and slow disk steps.
 //! After every event the [`checker`] asserts ZAB's invariants.
 
+mod agenda;
 pub mod checker;
 pub mod clients;
 pub mod history;
@@ -425,8 +426,7 @@ pub struct Simulation {
     now: VirtualTime,
     rng: ChaCha8Rng,
     slots: BTreeMap<ServerId, Slot>,
-    agenda: BTreeMap<EventKey, Event>,
-    next_sequence: u64,
+    agenda: agenda::Agenda<Event>,
     network: Network,
     checker: Checker,
     clients: BTreeMap<String, clients::SimClient>,
@@ -456,8 +456,7 @@ impl Simulation {
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             now: VirtualTime::ZERO,
             slots: BTreeMap::new(),
-            agenda: BTreeMap::new(),
-            next_sequence: 0,
+            agenda: agenda::Agenda::default(),
             network: Network::default(),
             clients: BTreeMap::new(),
             conns: BTreeMap::new(),
@@ -606,7 +605,7 @@ impl Simulation {
 
     /// When the next scheduled event happens, if anything is scheduled.
     pub fn next_event_at(&self) -> Option<VirtualTime> {
-        self.agenda.keys().next().map(|&(at, _)| at)
+        self.agenda.next_time()
     }
 
     /// The established leader: LEADING in broadcast, if any server is.
@@ -666,24 +665,34 @@ impl Simulation {
     }
 
     /// The messages between servers scheduled for delivery, in agenda order (the order they
-    /// will arrive). Messages parked by a hold rule or stalled on a cut link are not in the
+    /// will arrive; the agenda's keys are copied and sorted for it). Messages parked by a hold rule or stalled on a cut link are not in the
     /// agenda: see [`Network::held`] and [`Network::stalled`].
     pub fn deliveries(&self) -> impl Iterator<Item = Delivery<'_>> + '_ {
-        self.agenda.iter().filter_map(|(&key, event)| match event {
-            Event::Deliver {
-                from,
-                to,
-                message,
-                sent_at,
-            } => Some(Delivery {
-                key,
-                from: *from,
-                to: *to,
-                message,
-                sent_at: *sent_at,
-            }),
-            _ => None,
-        })
+        self.agenda
+            .in_order(usize::MAX)
+            .filter_map(|(key, event)| match event {
+                Event::Deliver {
+                    from,
+                    to,
+                    message,
+                    sent_at,
+                } => Some(Delivery {
+                    key,
+                    from: *from,
+                    to: *to,
+                    message,
+                    sent_at: *sent_at,
+                }),
+                _ => None,
+            })
+    }
+
+    /// Whether any message between servers is scheduled for delivery (cheaper than asking
+    /// [`Simulation::deliveries`], which sorts them).
+    pub fn any_deliveries(&self) -> bool {
+        self.agenda
+            .events()
+            .any(|event| matches!(event, Event::Deliver { .. }))
     }
 
     /// Everything that could happen next, in the order it would.
@@ -696,12 +705,12 @@ impl Simulation {
         self.agenda.len()
     }
 
-    /// The first `limit` of [`Simulation::pending_events`] (cheap with a long agenda).
+    /// The first `limit` of [`Simulation::pending_events`] (cheaper than all of them with a
+    /// long agenda: only the first `limit` are sorted and described).
     pub fn pending_events_head(&self, limit: usize) -> Vec<PendingEvent> {
         self.agenda
-            .iter()
-            .take(limit)
-            .map(|(&key, event)| {
+            .in_order(limit)
+            .map(|(key, event)| {
                 let (kind, description, droppable) = match event {
                     Event::Boot { server, .. } => ("boot", format!("server {server} boots"), false),
                     Event::Deliver {
@@ -766,7 +775,7 @@ impl Simulation {
 
     /// Carries out the next scheduled event. Returns false when nothing is left to do.
     pub fn step(&mut self) -> bool {
-        let Some((key, event)) = self.agenda.pop_first() else {
+        let Some((key, event)) = self.agenda.pop() else {
             return false;
         };
         self.run_event(key.0, event);
@@ -908,14 +917,14 @@ impl Simulation {
                 }
             }
             Command::TakeEvent(key) => {
-                if let Some(event) = self.agenda.remove(&key) {
+                if let Some(event) = self.agenda.remove(key) {
                     self.run_event(key.0.max(self.now), event);
                 }
             }
             Command::DropInFlight(key) => {
                 if let Some(Event::Deliver {
                     from, to, message, ..
-                }) = self.agenda.remove(&key)
+                }) = self.agenda.remove(key)
                 {
                     self.lost(from, to, &message, "dropped by hand");
                 }
@@ -1050,7 +1059,7 @@ impl Simulation {
     /// Whether a boot of `server` is scheduled and has not happened yet.
     fn boot_pending(&self, server: ServerId) -> bool {
         self.agenda
-            .values()
+            .events()
             .any(|event| matches!(event, Event::Boot { server: s, .. } if *s == server))
     }
 
@@ -1379,8 +1388,7 @@ impl Simulation {
     }
 
     fn schedule(&mut self, at: VirtualTime, event: Event) {
-        self.agenda.insert((at, self.next_sequence), event);
-        self.next_sequence += 1;
+        self.agenda.push(at, event);
     }
 
     fn record(&mut self, event: TraceEvent) {
