@@ -1107,7 +1107,7 @@ impl Simulation {
                     self.feed(server, Input::PeerConnectionLost { peer });
                 }
             }
-            Event::ToServer { server, input } => self.deliver_to_server(server, *input),
+            Event::ToServer { server, input } => self.deliver_to_server(server, input),
             Event::ToClient { output } => self.deliver_to_client(*output),
             Event::ClientTick { client, attempt } => self.client_tick(&client, attempt),
             Event::ClientReconnect { client, attempt } => self.client_reconnect(&client, attempt),
@@ -1148,7 +1148,12 @@ impl Simulation {
         slot.node = Some(QuorumPeer::new(config, seed));
         let mut disk = slot.disk.clone();
         disk.unsynced.clear();
-        self.feed(server, Input::Boot { disk });
+        self.feed(
+            server,
+            Input::Boot {
+                disk: Box::new(disk),
+            },
+        );
     }
 
     fn deliver(
