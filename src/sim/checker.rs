@@ -206,9 +206,10 @@ impl Checker {
             .entry((server, epoch))
             .or_insert(Zxid::ZERO);
         let from = (*checked).max(peer.base().zxid);
-        // The committed entries of earlier epochs it has not been checked against.
-        let before_epoch = partition_point_near_end(&self.committed, Zxid(epoch_start.0 - 1));
-        let after_from = partition_point_near_end(&self.committed[..before_epoch], from);
+        // The committed entries of earlier epochs it has not been checked against. (A plain
+        // binary search: the entries of its own epoch lie between them and the end.)
+        let before_epoch = self.committed.partition_point(|e| e.zxid() < epoch_start);
+        let after_from = self.committed[..before_epoch].partition_point(|e| e.zxid() <= from);
         let unchecked = &self.committed[after_from..before_epoch];
         *checked = unchecked.last().map_or(from, LogEntry::zxid);
         let last = peer.last_logged_zxid();

@@ -25,6 +25,7 @@ pub mod swarm;
 pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
+mod trace_hash;
 
 use crate::peer::durable::{DiskImage, DiskKind, DurableStep};
 use crate::peer::message::{PeerMessage, PeerState, ServerId};
@@ -32,13 +33,11 @@ use crate::peer::trace::{TraceEvent, TraceKind};
 use crate::peer::{Input, Output, PeerConfig, QuorumPeer, TimerKind, ZabPhase};
 use crate::time::VirtualTime;
 use checker::{Checker, Violation};
-use fnv::FnvHasher;
 use network::{Fate, MessageFilter, Network, Rule, RuleKind};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::hash::Hasher;
 
 /// Everything that determines a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -436,9 +435,7 @@ pub struct Simulation {
     /// The latest arrival scheduled on each client connection, each way (true: to the server).
     connection_clocks: BTreeMap<(crate::zkserver::ConnId, bool), VirtualTime>,
     trace: Vec<TraceEvent>,
-    trace_hasher: FnvHasher,
-    /// Reused for the bytes each trace event is hashed from.
-    hash_buffer: Vec<u8>,
+    trace_hasher: trace_hash::TraceHasher,
     /// Reused for the outputs of each input fed to a server.
     output_buffer: Vec<Output>,
     messages_delivered: u64,
@@ -464,8 +461,7 @@ impl Simulation {
             connection_clocks: BTreeMap::new(),
             checker: Checker::default(),
             trace: Vec::new(),
-            trace_hasher: FnvHasher::default(),
-            hash_buffer: Vec::new(),
+            trace_hasher: trace_hash::TraceHasher::default(),
             output_buffer: Vec::new(),
             messages_delivered: 0,
             steps_taken: 0,
@@ -1302,7 +1298,7 @@ impl Simulation {
             at: self.now,
             server,
             kind: TraceKind::DiskDone {
-                step: done.op.to_string(),
+                step: done.op.describe(),
             },
         });
         self.feed(server, Input::DurableDone { id: done.id });
@@ -1397,13 +1393,7 @@ impl Simulation {
     }
 
     fn record(&mut self, event: TraceEvent) {
-        // Hash the event's postcard bytes: compact, and the same on every platform (lengths
-        // and sizes are varints), without formatting text for every event.
-        self.hash_buffer.clear();
-        if let Ok(bytes) = postcard::to_extend(&event, std::mem::take(&mut self.hash_buffer)) {
-            self.trace_hasher.write(&bytes);
-            self.hash_buffer = bytes;
-        }
+        self.trace_hasher.add(&event);
         self.trace.push(event);
     }
 }
