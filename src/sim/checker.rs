@@ -99,9 +99,14 @@ impl Checker {
     fn progress(&mut self, server: ServerId) -> &mut ServerProgress {
         let index = server as usize;
         if index >= self.servers.len() {
-            self.servers.resize_with(index + 1, ServerProgress::default);
+            self.first_sight(index);
         }
         &mut self.servers[index]
+    }
+
+    #[cold]
+    fn first_sight(&mut self, index: usize) {
+        self.servers.resize_with(index + 1, ServerProgress::default);
     }
 
     /// Checks the server that just acted; returns what it newly found broken.

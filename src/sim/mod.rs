@@ -1363,23 +1363,35 @@ impl Simulation {
         }
         let latency_ms = self.network_latency();
         match self.network.route(now, from, to, &message, latency_ms) {
-            Fate::Deliver(times) => {
-                for at in times {
-                    let message = message.clone();
-                    self.schedule(
-                        at,
-                        Event::Deliver {
-                            from,
-                            to,
-                            message,
-                            sent_at: now,
-                        },
-                    );
+            Fate::Deliver { at, duplicate } => {
+                if let Some(second) = duplicate {
+                    let copy = message.clone();
+                    self.schedule_delivery(at, from, to, copy, now);
+                    self.schedule_delivery(second, from, to, message, now);
+                } else {
+                    self.schedule_delivery(at, from, to, message, now);
                 }
             }
             Fate::Held => {}
             Fate::Lost(why) => self.lost(from, to, &message, why),
         }
+    }
+
+    fn schedule_delivery(
+        &mut self,
+        at: VirtualTime,
+        from: ServerId,
+        to: ServerId,
+        message: PeerMessage,
+        sent_at: VirtualTime,
+    ) {
+        let event = Event::Deliver {
+            from,
+            to,
+            message,
+            sent_at,
+        };
+        self.schedule(at, event);
     }
 
     /// One network delay, drawn from the configured range (servers and clients alike).

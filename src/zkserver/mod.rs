@@ -76,8 +76,10 @@ pub struct ForwardedRequest {
     pub session: SessionId,
     pub cxid: i32,
     pub kind: Forwarded,
-    /// The client connection's authentication, which ACL checks need.
-    pub auth: AuthInfo,
+    /// The client connection's authentication, which ACL checks need (shared with the
+    /// connection, not copied: it changes only on `addauth`, and a copy of its table is
+    /// costly next to the write it travels with).
+    pub auth: Arc<AuthInfo>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,7 +223,8 @@ pub enum Output {
 
 struct Connection {
     session: Option<SessionId>,
-    auth: AuthInfo,
+    /// Copied on write by `addauth` if a forwarded request still shares it.
+    auth: Arc<AuthInfo>,
     /// Requests received and replies sent, for the `cons` and `stat` four-letter words.
     received: u64,
     sent: u64,
@@ -591,7 +594,7 @@ impl ZkServer {
             conn,
             Connection {
                 session: None,
-                auth: AuthInfo::for_client(client),
+                auth: Arc::new(AuthInfo::for_client(client)),
                 received: 1,
                 sent: 0,
             },
@@ -767,7 +770,7 @@ impl ZkServer {
                 // Answered at once, as ZooKeeper does, not through the queue.
                 let result = match self.connections.get_mut(&conn) {
                     Some(connection) => self.providers.authenticate(
-                        &mut connection.auth,
+                        Arc::make_mut(&mut connection.auth),
                         &packet.scheme,
                         &packet.auth,
                     ),
@@ -888,9 +891,9 @@ impl ZkServer {
             Origin::Client { conn, .. } | Origin::NewSession { conn, .. } => self
                 .connections
                 .get(&conn)
-                .map(|connection| connection.auth.clone())
+                .map(|connection| Arc::clone(&connection.auth))
                 .unwrap_or_default(),
-            Origin::Server => AuthInfo::new(),
+            Origin::Server => Arc::default(),
         };
         let multi_ops = kind.multi_ops();
         self.queue.push_back(Queued::Forwarded {
@@ -913,7 +916,7 @@ impl ZkServer {
             Identity::Connection(conn) => self
                 .connections
                 .get(&conn)
-                .map(|connection| &connection.auth)
+                .map(|connection| &*connection.auth)
                 .unwrap_or(&self.server_auth),
             Identity::Forwarded(auth) => auth,
             Identity::Server => &self.server_auth,
