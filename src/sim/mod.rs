@@ -17,6 +17,7 @@ pub mod checker;
 pub mod clients;
 pub mod history;
 pub mod link;
+pub mod load;
 pub mod network;
 #[cfg(test)]
 mod safety_tests;
@@ -556,7 +557,7 @@ impl Simulation {
 
     /// A number that changes whenever a client's state, calls or outcomes may have changed
     /// (a client event ran, or a command was given). A driver that reacts to its clients,
-    /// like the load of [`swarm::write_load`], need not look at them while it stays the same.
+    /// like the load of [`load::write_load`], need not look at them while it stays the same.
     pub fn clients_version(&self) -> u64 {
         self.clients_version
     }
