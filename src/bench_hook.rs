@@ -18,8 +18,9 @@ pub fn sim_bench(servers: u32, seed: u64, millis: u64) -> String {
     let started = js_sys::Date::now();
     match load::write_load(u64::from(servers), seed, millis) {
         Ok(sim) => {
-            let seconds = (js_sys::Date::now() - started) / 1000.0;
-            load::report(&sim, millis, seconds)
+            // Whole milliseconds: Date.now() has no finer grain.
+            let micros = (js_sys::Date::now() - started) as u64 * 1000;
+            load::report(&sim, millis, micros)
         }
         Err(error) => format!("error: {error}"),
     }

@@ -236,11 +236,11 @@ pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), String> {
         let started = std::time::Instant::now();
         let sim = crate::sim::load::write_load(args.servers, args.seed.unwrap_or(1), args.millis)
             .map_err(|e| e.to_string())?;
-        let seconds = started.elapsed().as_secs_f64();
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         writeln!(
             out,
             "{}",
-            crate::sim::load::report(&sim, args.millis, seconds)
+            crate::sim::load::report(&sim, args.millis, micros)
         )
         .map_err(|e| e.to_string())?;
         return Ok(());

@@ -67,10 +67,11 @@ pub fn write_load(servers: u64, seed: u64, virtual_ms: u64) -> Result<Simulation
     Ok(sim)
 }
 
-/// The report of a [`write_load`] run that took `seconds` of real time, in two lines: what
-/// the run did and how fast, then its trace hash (`trace hash 0123456789abcdef`, as every
-/// `zooscope sim` command prints it).
-pub fn report(sim: &Simulation, virtual_ms: u64, seconds: f64) -> String {
+/// The report of a [`write_load`] run that took `micros` microseconds of real time, in two
+/// lines: what the run did and how fast, then its trace hash (`trace hash 0123456789abcdef`,
+/// as every `zooscope sim` command prints it). Integer arithmetic only: formatting floats
+/// would add about 9 KB to the browser's download for this one line.
+pub fn report(sim: &Simulation, virtual_ms: u64, micros: u64) -> String {
     let servers = sim.config().servers;
     let messages = sim.messages_delivered();
     let steps = sim.steps_taken();
@@ -83,15 +84,20 @@ pub fn report(sim: &Simulation, virtual_ms: u64, seconds: f64) -> String {
                 .count()
         })
         .sum();
+    let micros = micros.max(1);
+    let per_second = |count: u64| count.saturating_mul(1_000_000) / micros;
+    let millis = (micros + 500) / 1000;
     let mut text = String::new();
     let _ = write!(
         text,
         "{servers} servers, {virtual_ms} ms virtual: {steps} steps, {messages} messages delivered, \
-         {written} writes acknowledged, {} trace events in {seconds:.3} s: {:.0} messages/s, \
-         {:.0} steps/s\ntrace hash {:016x}",
+         {written} writes acknowledged, {} trace events in {}.{:03} s: {} messages/s, \
+         {} steps/s\ntrace hash {:016x}",
         sim.trace().len(),
-        messages as f64 / seconds,
-        steps as f64 / seconds,
+        millis / 1000,
+        millis % 1000,
+        per_second(messages),
+        per_second(steps),
         sim.trace_hash()
     );
     text
@@ -115,13 +121,17 @@ mod tests {
         let other = write_load(5, 2, 3000).expect("a valid load");
         assert_ne!(first.trace_hash(), other.trace_hash());
 
-        let text = report(&first, 3000, 0.5);
+        let text = report(&first, 3000, 500_000);
         let (summary, hash) = text.split_once('\n').expect("two lines");
         assert!(
             summary.starts_with("5 servers, 3000 ms virtual: "),
             "{summary}"
         );
-        assert!(summary.contains(" in 0.500 s: "), "{summary}");
+        let rate = first.messages_delivered() * 2;
+        assert!(
+            summary.contains(&format!(" in 0.500 s: {rate} messages/s")),
+            "{summary}"
+        );
         assert_eq!(hash, format!("trace hash {:016x}", first.trace_hash()));
     }
 
