@@ -73,14 +73,17 @@ enum Stored<'a> {
     OutOfLine,
 }
 
+#[inline]
 fn zigzag(value: i64) -> u64 {
     ((value << 1) ^ (value >> 63)) as u64
 }
 
+#[inline]
 fn unzigzag(value: u64) -> i64 {
     ((value >> 1) as i64) ^ -((value & 1) as i64)
 }
 
+#[inline]
 fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push(value as u8 | 0x80);
@@ -97,12 +100,14 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     fn byte(&mut self) -> u8 {
         let byte = self.bytes.get(self.pos).copied().unwrap_or(0);
         self.pos = self.pos.saturating_add(1);
         byte
     }
 
+    #[inline]
     fn varint(&mut self) -> u64 {
         let mut value = 0u64;
         let mut shift = 0u32;
@@ -119,10 +124,12 @@ impl<'a> Reader<'a> {
         value
     }
 
+    #[inline]
     fn signed(&mut self) -> i64 {
         unzigzag(self.varint())
     }
 
+    #[inline]
     fn int(&mut self) -> i32 {
         self.signed() as i32
     }
@@ -510,6 +517,12 @@ fn shrink_if_slack(page: &mut Vec<u8>) {
 
 /// Replaces `replaced` bytes of `page` at `at` with `entry`, growing the page with some slack.
 fn splice_entry(page: &mut Vec<u8>, at: usize, replaced: usize, entry: &[u8]) {
+    if replaced == entry.len() {
+        // A record rewritten at the same length (a setData of as many bytes, the commonest
+        // write): overwrite it where it is.
+        page[at..at + replaced].copy_from_slice(entry);
+        return;
+    }
     if page.capacity() < page.len() + entry.len() {
         page.reserve_exact(entry.len() + PAGE_SLACK);
     }

@@ -13,6 +13,7 @@
 //! After every event the [`checker`] asserts ZAB's invariants.
 
 mod agenda;
+mod by_server;
 pub mod checker;
 pub mod clients;
 pub mod history;
@@ -425,7 +426,7 @@ pub struct Simulation {
     config: SimConfig,
     now: VirtualTime,
     rng: ChaCha8Rng,
-    slots: BTreeMap<ServerId, Slot>,
+    slots: by_server::ByServer<Slot>,
     agenda: agenda::Agenda<Event>,
     network: Network,
     checker: Checker,
@@ -453,7 +454,20 @@ impl Simulation {
         let mut sim = Simulation {
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             now: VirtualTime::ZERO,
-            slots: BTreeMap::new(),
+            slots: by_server::ByServer::new(config.servers + config.observers, |_| Slot {
+                node: None,
+                incarnation: 0,
+                boots: 0,
+                timers: BTreeMap::new(),
+                disk: DiskImage::default(),
+                disk_queue: VecDeque::new(),
+                disk_busy: false,
+                held_disk: BTreeSet::new(),
+                slow_disk_ms: None,
+                paused: false,
+                deferred: Vec::new(),
+                skew_ms: 0,
+            }),
             agenda: agenda::Agenda::default(),
             network: Network::default(),
             clients: BTreeMap::new(),
@@ -477,23 +491,6 @@ impl Simulation {
             .chain(sim.config.observer_ids())
             .collect();
         for id in ids {
-            sim.slots.insert(
-                id,
-                Slot {
-                    node: None,
-                    incarnation: 0,
-                    boots: 0,
-                    timers: BTreeMap::new(),
-                    disk: DiskImage::default(),
-                    disk_queue: VecDeque::new(),
-                    disk_busy: false,
-                    held_disk: BTreeSet::new(),
-                    slow_disk_ms: None,
-                    paused: false,
-                    deferred: Vec::new(),
-                    skew_ms: 0,
-                },
-            );
             if !sim.config.start_stopped {
                 sim.schedule(
                     VirtualTime::ZERO,
@@ -597,7 +594,7 @@ impl Simulation {
     }
 
     pub fn server_ids(&self) -> Vec<ServerId> {
-        self.slots.keys().copied().collect()
+        self.slots.keys().collect()
     }
 
     /// When the next scheduled event happens, if anything is scheduled.
@@ -617,7 +614,7 @@ impl Simulation {
         let observers = self.config.observer_ids();
         self.slots
             .iter()
-            .map(|(&id, slot)| {
+            .map(|(id, slot)| {
                 let observer = observers.contains(&id);
                 match &slot.node {
                     Some(node) => ServerStatus {
@@ -980,8 +977,8 @@ impl Simulation {
         let others: Vec<(ServerId, u32)> = self
             .slots
             .iter()
-            .filter(|(&id, slot)| id != server && slot.node.is_some())
-            .map(|(&id, slot)| (id, slot.incarnation))
+            .filter(|(id, slot)| *id != server && slot.node.is_some())
+            .map(|(id, slot)| (id, slot.incarnation))
             .collect();
         for (other, incarnation) in others {
             if self.network.is_cut(server, other) {
