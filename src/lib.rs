@@ -16,6 +16,8 @@ pub mod zkcli;
 pub mod zkserver;
 pub mod zoocfg;
 
+#[cfg(target_arch = "wasm32")]
+pub mod bench_hook;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 #[cfg(not(target_arch = "wasm32"))]

@@ -234,31 +234,13 @@ pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), String> {
     }
     if args.bench {
         let started = std::time::Instant::now();
-        let sim = crate::sim::swarm::write_load(args.servers, args.seed.unwrap_or(1), args.millis);
-        let seconds = started.elapsed().as_secs_f64();
-        let messages = sim.messages_delivered();
-        let written: usize = sim
-            .clients()
-            .map(|c| {
-                c.outcomes
-                    .values()
-                    .filter(|o| o.error().code() == 0)
-                    .count()
-            })
-            .sum();
+        let sim = crate::sim::load::write_load(args.servers, args.seed.unwrap_or(1), args.millis)
+            .map_err(|e| e.to_string())?;
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         writeln!(
             out,
-            "{} servers, {} ms virtual: {} steps, {} messages delivered, {} writes acknowledged, {} trace events in {:.3} s: {:.0} messages/s, {:.0} steps/s\ntrace hash {:016x}",
-            args.servers,
-            args.millis,
-            sim.steps_taken(),
-            messages,
-            written,
-            sim.trace().len(),
-            seconds,
-            messages as f64 / seconds,
-            sim.steps_taken() as f64 / seconds,
-            sim.trace_hash()
+            "{}",
+            crate::sim::load::report(&sim, args.millis, micros)
         )
         .map_err(|e| e.to_string())?;
         return Ok(());

@@ -73,14 +73,17 @@ enum Stored<'a> {
     OutOfLine,
 }
 
+#[inline]
 fn zigzag(value: i64) -> u64 {
     ((value << 1) ^ (value >> 63)) as u64
 }
 
+#[inline]
 fn unzigzag(value: u64) -> i64 {
     ((value >> 1) as i64) ^ -((value & 1) as i64)
 }
 
+#[inline]
 fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push(value as u8 | 0x80);
@@ -97,12 +100,14 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     fn byte(&mut self) -> u8 {
         let byte = self.bytes.get(self.pos).copied().unwrap_or(0);
         self.pos = self.pos.saturating_add(1);
         byte
     }
 
+    #[inline]
     fn varint(&mut self) -> u64 {
         let mut value = 0u64;
         let mut shift = 0u32;
@@ -119,10 +124,12 @@ impl<'a> Reader<'a> {
         value
     }
 
+    #[inline]
     fn signed(&mut self) -> i64 {
         unzigzag(self.varint())
     }
 
+    #[inline]
     fn int(&mut self) -> i32 {
         self.signed() as i32
     }
@@ -144,6 +151,38 @@ fn probe(path: &str) -> Vec<u8> {
     bytes.extend_from_slice(path.as_bytes());
     bytes.push(0);
     bytes
+}
+
+/// Paths shorter than this have their key built on the stack.
+const SHORT_KEY: usize = 120;
+
+/// The key of a path, as [`probe`] makes it, but on the stack when the path is short (as
+/// nearly all are): every read and write looks a znode up, and then needs no allocation.
+enum Key {
+    Short([u8; SHORT_KEY], usize),
+    Long(Vec<u8>),
+}
+
+fn key_of(path: &str) -> Key {
+    if path.len() < SHORT_KEY {
+        let mut bytes = [0; SHORT_KEY];
+        bytes[..path.len()].copy_from_slice(path.as_bytes());
+        // The byte after the path is already the NUL.
+        Key::Short(bytes, path.len() + 1)
+    } else {
+        Key::Long(probe(path))
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Key::Short(bytes, len) => &bytes[..*len],
+            Key::Long(bytes) => bytes,
+        }
+    }
 }
 
 impl<'a> Record<'a> {
@@ -478,6 +517,12 @@ fn shrink_if_slack(page: &mut Vec<u8>) {
 
 /// Replaces `replaced` bytes of `page` at `at` with `entry`, growing the page with some slack.
 fn splice_entry(page: &mut Vec<u8>, at: usize, replaced: usize, entry: &[u8]) {
+    if replaced == entry.len() {
+        // A record rewritten at the same length (a setData of as many bytes, the commonest
+        // write): overwrite it where it is.
+        page[at..at + replaced].copy_from_slice(entry);
+        return;
+    }
     if page.capacity() < page.len() + entry.len() {
         page.reserve_exact(entry.len() + PAGE_SLACK);
     }
@@ -820,7 +865,7 @@ impl DataTree {
                 acl,
                 ..Meta::default()
             };
-            tree.set_node(path, Some((meta, Some(Arc::default()))), &mut None);
+            tree.set_node(path, Some((meta, Some(&[]))), &mut None);
         }
         tree.acls.collect();
         tree
@@ -832,7 +877,7 @@ impl DataTree {
         if path.contains('\0') {
             return None;
         }
-        let record = self.nodes.get(&probe(path))?;
+        let record = self.nodes.get(&key_of(path))?;
         Some(self.split(record))
     }
 
@@ -841,7 +886,7 @@ impl DataTree {
         if path.contains('\0') {
             return None;
         }
-        Some(self.nodes.get(&probe(path))?.decode().0)
+        Some(self.nodes.get(&key_of(path))?.decode().0)
     }
 
     fn split<'a>(&'a self, record: Record<'a>) -> (Meta, Option<&'a [u8]>) {
@@ -894,7 +939,7 @@ impl DataTree {
         if path.contains('\0') {
             return None;
         }
-        let record = self.nodes.get(&probe(path))?;
+        let record = self.nodes.get(&key_of(path))?;
         Some(self.node_ref(record))
     }
 
@@ -903,7 +948,7 @@ impl DataTree {
         if path.contains('\0') {
             return None;
         }
-        let (meta, _) = self.nodes.get(&probe(path))?.decode();
+        let (meta, _) = self.nodes.get(&key_of(path))?.decode();
         Some(NodeMeta {
             acl: self.acls.shared(meta.acl),
             version: meta.version,
@@ -1075,7 +1120,7 @@ impl DataTree {
 
     /// Replaces the metadata of an existing znode, keeping its data where it is.
     fn set_meta(&mut self, path: &str, meta: Meta, undo: &mut Option<Vec<Undo>>) {
-        let Some(record) = self.nodes.get(&probe(path)) else {
+        let Some(record) = self.nodes.get(&key_of(path)) else {
             return;
         };
         let (old, stored) = record.decode();
@@ -1095,22 +1140,31 @@ impl DataTree {
 
     /// Puts (or with `None` removes) a whole znode, keeping every index in step: count, data
     /// size, ACL references, and the ephemeral, container and TTL sets.
-    fn set_node(&mut self, path: &str, new: Option<(Meta, Data)>, undo: &mut Option<Vec<Undo>>) {
-        let key = probe(path);
+    fn set_node(
+        &mut self,
+        path: &str,
+        new: Option<(Meta, Option<&[u8]>)>,
+        undo: &mut Option<Vec<Undo>>,
+    ) {
+        let key = key_of(path);
         let old_out_of_line;
-        let old = if new.is_some() {
+        // The old znode: its metadata, its data length, and (only for an undo log, that is
+        // inside a multi) a copy of its data.
+        let keep_old_data = undo.is_some();
+        let old: Option<(Meta, usize, Data)> = if new.is_some() {
             // The old record stays where it is: inserting the new one replaces it.
             let old = self.nodes.get(&key).map(|record| record.decode());
             old_out_of_line = matches!(old, Some((_, Stored::OutOfLine)));
             old.map(|(meta, stored)| {
-                let data: Data = match stored {
-                    Stored::Null => None,
-                    Stored::Inline(data) => Some(data.into()),
+                let (len, data): (usize, Data) = match stored {
+                    Stored::Null => (0, None),
+                    Stored::Inline(data) => (data.len(), keep_old_data.then(|| data.into())),
                     Stored::OutOfLine => {
-                        Some(self.large_data.get(path).cloned().unwrap_or_default())
+                        let data = self.large_data.get(path).cloned().unwrap_or_default();
+                        (data.len(), keep_old_data.then_some(data))
                     }
                 };
-                (meta, data)
+                (meta, len, data)
             })
         } else {
             old_out_of_line = false;
@@ -1121,13 +1175,13 @@ impl DataTree {
                     Stored::Inline(data) => Some(data.into()),
                     Stored::OutOfLine => Some(self.large_data.remove(path).unwrap_or_default()),
                 };
-                (meta, data)
+                (meta, data_len(data.as_deref()), data)
             })
         };
-        let same_owner = matches!((&old, &new), (Some((a, _)), Some((b, _))) if a.ephemeral_owner == b.ephemeral_owner);
-        if let Some((meta, data)) = &old {
+        let same_owner = matches!((&old, &new), (Some((a, ..)), Some((b, _))) if a.ephemeral_owner == b.ephemeral_owner);
+        if let Some((meta, len, _)) = &old {
             self.node_count -= 1;
-            self.data_size -= node_size(path, data_len(data.as_deref()));
+            self.data_size -= node_size(path, *len);
             self.acls.release(meta.acl);
             if !same_owner {
                 self.unindex_kind(path, meta.ephemeral_owner);
@@ -1135,7 +1189,7 @@ impl DataTree {
         }
         if let Some((meta, data)) = new {
             self.node_count += 1;
-            self.data_size += node_size(path, data_len(data.as_deref()));
+            self.data_size += node_size(path, data_len(data));
             self.acls.retain(meta.acl);
             if !same_owner {
                 self.index_kind(path, meta.ephemeral_owner);
@@ -1143,16 +1197,16 @@ impl DataTree {
             let (record, large) = match data {
                 None => (Record::encode(path, &meta, Stored::Null), None),
                 Some(data) if data.len() <= INLINE_DATA_MAX => {
-                    (Record::encode(path, &meta, Stored::Inline(&data)), None)
+                    (Record::encode(path, &meta, Stored::Inline(data)), None)
                 }
                 Some(data) => (Record::encode(path, &meta, Stored::OutOfLine), Some(data)),
             };
             self.nodes.insert(&record);
             match large {
                 Some(data) => match self.large_data.get_mut(path) {
-                    Some(slot) => *slot = data,
+                    Some(slot) => *slot = data.into(),
                     None => {
-                        self.large_data.insert(path.into(), data);
+                        self.large_data.insert(path.into(), data.into());
                     }
                 },
                 None if old_out_of_line => {
@@ -1164,7 +1218,7 @@ impl DataTree {
         if let Some(log) = undo {
             log.push(Undo::Node {
                 path: path.to_string(),
-                old,
+                old: old.map(|(meta, _, data)| (meta, data)),
             });
         }
     }
@@ -1207,7 +1261,10 @@ impl DataTree {
         for entry in log.into_iter().rev() {
             match entry {
                 Undo::Meta { path, meta } => self.set_meta(&path, meta, &mut None),
-                Undo::Node { path, old } => self.set_node(&path, old, &mut None),
+                Undo::Node { path, old } => {
+                    let old = old.as_ref().map(|(meta, data)| (*meta, data.as_deref()));
+                    self.set_node(&path, old, &mut None)
+                }
             }
         }
     }
@@ -1303,7 +1360,7 @@ impl DataTree {
                 meta.mzxid = header.zxid.0;
                 meta.mtime = header.time_ms;
                 meta.version = *version;
-                self.set_node(path, Some((meta, data.as_deref().map(Into::into))), undo);
+                self.set_node(path, Some((meta, data.as_deref())), undo);
                 events.push(event(EventType::NodeDataChanged, path));
                 OpResult::DataSet {
                     path: path.clone(),
@@ -1394,7 +1451,7 @@ impl DataTree {
             acl: self.acls.intern(acl),
         };
         self.set_meta(parent, parent_meta, undo);
-        self.set_node(path, Some((meta, data.map(Into::into))), undo);
+        self.set_node(path, Some((meta, data)), undo);
         events.push(event(EventType::NodeCreated, path));
         events.push(event(EventType::NodeChildrenChanged, parent));
         OpResult::Created {

@@ -11,12 +11,15 @@ use crate::data::txn::{Txn, TxnHeader};
 use crate::data::types::{SessionId, Zxid};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
-/// One transaction in the log.
+/// One transaction in the log. The transaction is shared (`Arc`): a leader's log, its
+/// proposals to every follower, their logs, disks and servers all hold the same one, so
+/// copying an entry never copies its paths and data. (It is serialized as the `Txn` itself.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
     pub header: TxnHeader,
-    pub txn: Txn,
+    pub txn: Arc<Txn>,
 }
 
 impl LogEntry {
@@ -125,6 +128,42 @@ impl DurableOp {
     }
 }
 
+impl DurableOp {
+    /// The same text as `to_string()`, for the simulator's trace, which names every step a
+    /// disk completes: the two steps of every write (an append of one entry, an fsync) are
+    /// written without the formatting machinery, which cost more than the rest of the step.
+    pub fn describe(&self) -> String {
+        match self {
+            DurableOp::Fsync => "fsync".to_string(),
+            DurableOp::Append(entries) if entries.len() == 1 => {
+                let zxid = entries[0].zxid();
+                let mut text = String::with_capacity(28);
+                text.push_str("append ");
+                push_decimal(&mut text, zxid.epoch());
+                text.push(':');
+                push_decimal(&mut text, zxid.counter());
+                text
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Appends `n` in decimal, as `Display` writes it.
+fn push_decimal(text: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    text.extend(digits[start..].iter().map(|&d| char::from(d)));
+}
+
 impl fmt::Display for DurableOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -201,5 +240,48 @@ impl DiskImage {
             .map(LogEntry::zxid)
             .or_else(|| self.snapshot.as_ref().map(|s| s.zxid))
             .unwrap_or(Zxid::ZERO)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::txn::TxnHeader;
+    use crate::data::types::OpCode;
+
+    fn entry(zxid: Zxid) -> LogEntry {
+        LogEntry {
+            header: TxnHeader {
+                session_id: 1,
+                cxid: 0,
+                zxid,
+                time_ms: 0,
+                op: OpCode::CreateSession,
+            },
+            txn: Arc::new(Txn::CreateSession { timeout_ms: 6000 }),
+        }
+    }
+
+    #[test]
+    fn describe_is_the_display_text() {
+        let zxids = [(0, 0), (1, 7), (9, 10), (12, 345_678), (u32::MAX, u32::MAX)];
+        let mut ops = vec![
+            DurableOp::Fsync,
+            DurableOp::Append(Vec::new()),
+            DurableOp::AcceptedEpoch(3),
+            DurableOp::CurrentEpoch(4),
+            DurableOp::Truncate {
+                after: Zxid::new(2, 5),
+            },
+            DurableOp::Append(vec![entry(Zxid::new(1, 1)), entry(Zxid::new(1, 2))]),
+        ];
+        ops.extend(
+            zxids
+                .iter()
+                .map(|&(epoch, counter)| DurableOp::Append(vec![entry(Zxid::new(epoch, counter))])),
+        );
+        for op in ops {
+            assert_eq!(op.describe(), op.to_string());
+        }
     }
 }

@@ -141,7 +141,9 @@ pub enum Input {
     /// The process has (re)started with what its disk holds. Must be the first input of
     /// every incarnation.
     Boot {
-        disk: DiskImage,
+        /// Boxed, as is [`Input::Client`]: inputs and outputs are moved around on every step,
+        /// and the messages between servers, by far the most of them, are small.
+        disk: Box<DiskImage>,
     },
     Receive {
         from: ServerId,
@@ -160,7 +162,7 @@ pub enum Input {
         link: Option<u64>,
     },
     /// Something from a client connection.
-    Client(zkserver::Input),
+    Client(Box<zkserver::Input>),
     /// The configuration gained this observer. Observers never change a quorum, so the
     /// ensemble carries on as it was; the newcomer is now known and answered.
     ObserverAdded(ServerId),
@@ -181,8 +183,8 @@ pub enum Output {
     /// time, in the order asked for.
     Durable(DurableStep),
     /// Something for a client connection (never [`zkserver::Output::WakeAt`]: the peer turns
-    /// that into its [`TimerKind::Sessions`] timer).
-    Client(zkserver::Output),
+    /// that into its [`TimerKind::Sessions`] timer). Boxed: see [`Input::Boot`].
+    Client(Box<zkserver::Output>),
     Trace(TraceEvent),
     /// Close the ZAB connection `link` with `peer`, as a leader that steps down or drops a
     /// learner does (and a learner that leaves): the other end finds out when the close
@@ -397,7 +399,7 @@ impl QuorumPeer {
     pub fn handle(&mut self, now: VirtualTime, input: Input) {
         self.now = now;
         match input {
-            Input::Boot { disk } => self.boot(disk),
+            Input::Boot { disk } => self.boot(*disk),
             Input::Receive { from, message } => self.receive(from, message),
             Input::TimerFired(timer) => self.timer_fired(timer),
             Input::DurableDone { id } => self.durable_done(id),
@@ -407,7 +409,7 @@ impl QuorumPeer {
                 PeerState::Looking => {}
             },
             Input::Client(input) => {
-                self.zk.handle(now, input);
+                self.zk.handle(now, *input);
                 self.pump_zk();
             }
             Input::ObserverAdded(observer) => self.observer_added(observer),
@@ -792,7 +794,7 @@ impl QuorumPeer {
                 zkserver::Output::Forward(request) => self.learner_forward(request),
                 // A peer's pipeline is never standalone, so it never asks to persist itself.
                 zkserver::Output::Persist { .. } => {}
-                other => self.outputs.push_back(Output::Client(other)),
+                other => self.outputs.push_back(Output::Client(Box::new(other))),
             }
         }
         self.maybe_snapshot();

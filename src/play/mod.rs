@@ -230,7 +230,7 @@ impl Playback {
     /// Whether a message is on its way between servers (the display hurries through quiet
     /// stretches where only timers are due).
     pub fn messages_travelling(&self) -> bool {
-        self.shown.deliveries().next().is_some()
+        self.shown.any_deliveries()
     }
 
     /// Where the display may go: a scenario's runner bounds it; free play does not.

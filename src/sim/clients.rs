@@ -489,10 +489,10 @@ impl Simulation {
     }
 
     /// Something for a client connection arrives at a server.
-    pub(super) fn deliver_to_server(&mut self, server: ServerId, input: zkserver::Input) {
+    pub(super) fn deliver_to_server(&mut self, server: ServerId, input: Box<zkserver::Input>) {
         let up = self.slots.get(&server).is_some_and(|s| s.node.is_some());
         if !up {
-            let conn = match &input {
+            let conn = match &*input {
                 zkserver::Input::Connect { conn, .. } | zkserver::Input::Request { conn, .. } => {
                     Some(*conn)
                 }
@@ -514,20 +514,15 @@ impl Simulation {
     }
 
     /// Routes a server's answer back towards its client.
-    pub(super) fn route_to_client(&mut self, output: zkserver::Output) {
-        let at = match &output {
+    pub(super) fn route_to_client(&mut self, output: Box<zkserver::Output>) {
+        let at = match &*output {
             zkserver::Output::Connected { conn, .. }
             | zkserver::Output::Reply { conn, .. }
             | zkserver::Output::Notify { conn, .. }
             | zkserver::Output::Close { conn } => self.connection_time(*conn, false),
             _ => self.now + self.network_latency(),
         };
-        self.schedule(
-            at,
-            Event::ToClient {
-                output: Box::new(output),
-            },
-        );
+        self.schedule(at, Event::ToClient { output });
     }
 
     /// A server's answer reaches its client.
@@ -658,7 +653,7 @@ impl Simulation {
             .map(|(&conn, _)| conn)
             .collect();
         for conn in conns {
-            self.route_to_client(zkserver::Output::Close { conn });
+            self.route_to_client(Box::new(zkserver::Output::Close { conn }));
         }
     }
 

@@ -506,7 +506,7 @@ mod tests {
                 time_ms: 1000,
                 op,
             },
-            txn,
+            txn: txn.into(),
         }
     }
 

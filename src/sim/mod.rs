@@ -12,10 +12,13 @@
 //! (one way or both), message rules (hold, drop, duplicate, delay), held and slow disk steps.
 //! After every event the [`checker`] asserts ZAB's invariants.
 
+mod agenda;
+mod by_server;
 pub mod checker;
 pub mod clients;
 pub mod history;
 pub mod link;
+pub mod load;
 pub mod network;
 #[cfg(test)]
 mod safety_tests;
@@ -24,6 +27,7 @@ pub mod swarm;
 pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
+mod trace_hash;
 
 use crate::peer::durable::{DiskImage, DiskKind, DurableStep};
 use crate::peer::message::{PeerMessage, PeerState, ServerId};
@@ -31,13 +35,11 @@ use crate::peer::trace::{LossCause, TraceEvent, TraceKind};
 use crate::peer::{Input, Output, PeerConfig, QuorumPeer, TimerKind, ZabPhase};
 use crate::time::VirtualTime;
 use checker::{Checker, Violation};
-use fnv::FnvHasher;
 use network::{Fate, MessageFilter, Network, Rule, RuleKind};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::hash::Hasher;
 
 /// Everything that determines a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -449,9 +451,8 @@ pub struct Simulation {
     config: SimConfig,
     now: VirtualTime,
     rng: ChaCha8Rng,
-    slots: BTreeMap<ServerId, Slot>,
-    agenda: BTreeMap<EventKey, Event>,
-    next_sequence: u64,
+    slots: by_server::ByServer<Slot>,
+    agenda: agenda::Agenda<Event>,
     network: Network,
     checker: Checker,
     clients: BTreeMap<String, clients::SimClient>,
@@ -463,11 +464,13 @@ pub struct Simulation {
     /// Observers added while running ([`Command::AddObserver`]), after the configured ones.
     observers_added: u64,
     trace: Vec<TraceEvent>,
-    trace_hasher: FnvHasher,
-    /// Reused for the bytes each trace event is hashed from.
-    hash_buffer: Vec<u8>,
+    trace_hasher: trace_hash::TraceHasher,
+    /// Reused for the outputs of each input fed to a server.
+    output_buffer: Vec<Output>,
     messages_delivered: u64,
     steps_taken: u64,
+    /// Bumped by every client event and every command: see [`Simulation::clients_version`].
+    clients_version: u64,
     /// Commands given so far, with the number of steps taken before each and the time.
     commands: Vec<RecordedCommand>,
 }
@@ -478,9 +481,8 @@ impl Simulation {
         let mut sim = Simulation {
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             now: VirtualTime::ZERO,
-            slots: BTreeMap::new(),
-            agenda: BTreeMap::new(),
-            next_sequence: 0,
+            slots: by_server::ByServer::new(config.servers + config.observers, |_| Slot::empty()),
+            agenda: agenda::Agenda::default(),
             network: Network::default(),
             clients: BTreeMap::new(),
             conns: BTreeMap::new(),
@@ -489,10 +491,11 @@ impl Simulation {
             checker: Checker::default(),
             observers_added: 0,
             trace: Vec::new(),
-            trace_hasher: FnvHasher::default(),
-            hash_buffer: Vec::new(),
+            trace_hasher: trace_hash::TraceHasher::default(),
+            output_buffer: Vec::new(),
             messages_delivered: 0,
             steps_taken: 0,
+            clients_version: 0,
             commands: Vec::new(),
             config,
         };
@@ -503,7 +506,6 @@ impl Simulation {
             .chain(sim.config.observer_ids())
             .collect();
         for id in ids {
-            sim.slots.insert(id, Slot::empty());
             if !sim.config.start_stopped {
                 sim.schedule(
                     VirtualTime::ZERO,
@@ -565,6 +567,13 @@ impl Simulation {
         self.steps_taken
     }
 
+    /// A number that changes whenever a client's state, calls or outcomes may have changed
+    /// (a client event ran, or a command was given). A driver that reacts to its clients,
+    /// like the load of [`load::write_load`], need not look at them while it stays the same.
+    pub fn clients_version(&self) -> u64 {
+        self.clients_version
+    }
+
     pub fn commands(&self) -> &[RecordedCommand] {
         &self.commands
     }
@@ -600,12 +609,12 @@ impl Simulation {
     }
 
     pub fn server_ids(&self) -> Vec<ServerId> {
-        self.slots.keys().copied().collect()
+        self.slots.keys().collect()
     }
 
     /// When the next scheduled event happens, if anything is scheduled.
     pub fn next_event_at(&self) -> Option<VirtualTime> {
-        self.agenda.keys().next().map(|&(at, _)| at)
+        self.agenda.next_time()
     }
 
     /// The established leader: LEADING in broadcast, if any server is.
@@ -633,7 +642,7 @@ impl Simulation {
         let observers = self.observer_ids();
         self.slots
             .iter()
-            .map(|(&id, slot)| {
+            .map(|(id, slot)| {
                 let observer = observers.contains(&id);
                 match &slot.node {
                     Some(node) => ServerStatus {
@@ -678,24 +687,34 @@ impl Simulation {
     }
 
     /// The messages between servers scheduled for delivery, in agenda order (the order they
-    /// will arrive). Messages parked by a hold rule or stalled on a cut link are not in the
+    /// will arrive; the agenda's keys are copied and sorted for it). Messages parked by a hold rule or stalled on a cut link are not in the
     /// agenda: see [`Network::held`] and [`Network::stalled`].
     pub fn deliveries(&self) -> impl Iterator<Item = Delivery<'_>> + '_ {
-        self.agenda.iter().filter_map(|(&key, event)| match event {
-            Event::Deliver {
-                from,
-                to,
-                message,
-                sent_at,
-            } => Some(Delivery {
-                key,
-                from: *from,
-                to: *to,
-                message,
-                sent_at: *sent_at,
-            }),
-            _ => None,
-        })
+        self.agenda
+            .in_order(usize::MAX)
+            .filter_map(|(key, event)| match event {
+                Event::Deliver {
+                    from,
+                    to,
+                    message,
+                    sent_at,
+                } => Some(Delivery {
+                    key,
+                    from: *from,
+                    to: *to,
+                    message,
+                    sent_at: *sent_at,
+                }),
+                _ => None,
+            })
+    }
+
+    /// Whether any message between servers is scheduled for delivery (cheaper than asking
+    /// [`Simulation::deliveries`], which sorts them).
+    pub fn any_deliveries(&self) -> bool {
+        self.agenda
+            .events()
+            .any(|event| matches!(event, Event::Deliver { .. }))
     }
 
     /// Everything that could happen next, in the order it would.
@@ -708,12 +727,12 @@ impl Simulation {
         self.agenda.len()
     }
 
-    /// The first `limit` of [`Simulation::pending_events`] (cheap with a long agenda).
+    /// The first `limit` of [`Simulation::pending_events`] (cheaper than all of them with a
+    /// long agenda: only the first `limit` are sorted and described).
     pub fn pending_events_head(&self, limit: usize) -> Vec<PendingEvent> {
         self.agenda
-            .iter()
-            .take(limit)
-            .map(|(&key, event)| {
+            .in_order(limit)
+            .map(|(key, event)| {
                 let (kind, description, droppable) = match event {
                     Event::Boot { server, .. } => ("boot", format!("server {server} boots"), false),
                     Event::Deliver {
@@ -778,7 +797,7 @@ impl Simulation {
 
     /// Carries out the next scheduled event. Returns false when nothing is left to do.
     pub fn step(&mut self) -> bool {
-        let Some((key, event)) = self.agenda.pop_first() else {
+        let Some((key, event)) = self.agenda.pop() else {
             return false;
         };
         self.run_event(key.0, event);
@@ -823,6 +842,7 @@ impl Simulation {
 
     /// Applies a command now and records it.
     pub fn command(&mut self, command: Command) {
+        self.clients_version += 1;
         self.commands.push(RecordedCommand {
             after_steps: self.steps_taken,
             at: self.now,
@@ -925,14 +945,14 @@ impl Simulation {
             }
             Command::AddObserver => self.add_observer(),
             Command::TakeEvent(key) => {
-                if let Some(event) = self.agenda.remove(&key) {
+                if let Some(event) = self.agenda.remove(key) {
                     self.run_event(key.0.max(self.now), event);
                 }
             }
             Command::DropInFlight(key) => {
                 if let Some(Event::Deliver {
                     from, to, message, ..
-                }) = self.agenda.remove(&key)
+                }) = self.agenda.remove(key)
                 {
                     self.lost(from, to, &message, LossCause::DroppedByHand);
                 }
@@ -991,8 +1011,8 @@ impl Simulation {
         let others: Vec<(ServerId, u32)> = self
             .slots
             .iter()
-            .filter(|(&id, slot)| id != server && slot.node.is_some())
-            .map(|(&id, slot)| (id, slot.incarnation))
+            .filter(|(id, slot)| *id != server && slot.node.is_some())
+            .map(|(id, slot)| (id, slot.incarnation))
             .collect();
         for (other, incarnation) in others {
             if self.network.is_cut(server, other) {
@@ -1026,13 +1046,13 @@ impl Simulation {
             return;
         }
         self.observers_added += 1;
-        let observer = membership.servers + membership.observers + 1;
-        self.slots.insert(observer, Slot::empty());
+        let observer = self.slots.push(Slot::empty());
+        debug_assert_eq!(observer, membership.servers + membership.observers + 1);
         let running: Vec<ServerId> = self
             .slots
             .iter()
             .filter(|(_, slot)| slot.node.is_some())
-            .map(|(&id, _)| id)
+            .map(|(id, _)| id)
             .collect();
         for server in running {
             self.feed(server, Input::ObserverAdded(observer));
@@ -1096,7 +1116,7 @@ impl Simulation {
     /// Whether a boot of `server` is scheduled and has not happened yet.
     fn boot_pending(&self, server: ServerId) -> bool {
         self.agenda
-            .values()
+            .events()
             .any(|event| matches!(event, Event::Boot { server: s, .. } if *s == server))
     }
 
@@ -1104,6 +1124,9 @@ impl Simulation {
         self.now = at;
         self.steps_taken += 1;
         let server = event.server();
+        if server == 0 {
+            self.clients_version += 1;
+        }
         if let Some(slot) = self.slots.get_mut(&server) {
             if slot.paused && !matches!(event, Event::Boot { .. }) {
                 slot.deferred.push(event);
@@ -1142,7 +1165,7 @@ impl Simulation {
                     self.feed(server, Input::PeerConnectionLost { peer, link });
                 }
             }
-            Event::ToServer { server, input } => self.deliver_to_server(server, *input),
+            Event::ToServer { server, input } => self.deliver_to_server(server, input),
             Event::ToClient { output } => self.deliver_to_client(*output),
             Event::ClientTick { client, attempt } => self.client_tick(&client, attempt),
             Event::ClientReconnect { client, attempt } => self.client_reconnect(&client, attempt),
@@ -1183,7 +1206,12 @@ impl Simulation {
         slot.node = Some(QuorumPeer::new(config, seed));
         let mut disk = slot.disk.clone();
         disk.unsynced.clear();
-        self.feed(server, Input::Boot { disk });
+        self.feed(
+            server,
+            Input::Boot {
+                disk: Box::new(disk),
+            },
+        );
     }
 
     fn deliver(
@@ -1341,7 +1369,7 @@ impl Simulation {
             at: self.now,
             server,
             kind: TraceKind::DiskDone {
-                step: done.op.to_string(),
+                step: done.op.describe(),
             },
         });
         self.feed(server, Input::DurableDone { id: done.id });
@@ -1361,9 +1389,10 @@ impl Simulation {
         };
         // The server sees its own clock; its timers are converted back to true time.
         node.handle(skewed(now, skew_ms), input);
-        let outputs: Vec<Output> = std::iter::from_fn(|| node.poll_output()).collect();
+        let mut outputs = std::mem::take(&mut self.output_buffer);
+        outputs.extend(std::iter::from_fn(|| node.poll_output()));
         let mut disk_added = false;
-        for output in outputs {
+        for output in outputs.drain(..) {
             match output {
                 Output::Send { to, message } => self.send(now, server, to, message),
                 Output::SetTimer { timer, at } => {
@@ -1394,6 +1423,7 @@ impl Simulation {
                 Output::CloseConnection { peer, link } => self.close_connection(server, peer, link),
             }
         }
+        self.output_buffer = outputs;
         if disk_added {
             self.start_disk(server);
         }
@@ -1440,23 +1470,35 @@ impl Simulation {
         }
         let latency_ms = self.network_latency();
         match self.network.route(now, from, to, &message, latency_ms) {
-            Fate::Deliver(times) => {
-                for at in times {
-                    let message = message.clone();
-                    self.schedule(
-                        at,
-                        Event::Deliver {
-                            from,
-                            to,
-                            message,
-                            sent_at: now,
-                        },
-                    );
+            Fate::Deliver { at, duplicate } => {
+                if let Some(second) = duplicate {
+                    let copy = message.clone();
+                    self.schedule_delivery(at, from, to, copy, now);
+                    self.schedule_delivery(second, from, to, message, now);
+                } else {
+                    self.schedule_delivery(at, from, to, message, now);
                 }
             }
             Fate::Held => {}
             Fate::Lost(why) => self.lost(from, to, &message, why),
         }
+    }
+
+    fn schedule_delivery(
+        &mut self,
+        at: VirtualTime,
+        from: ServerId,
+        to: ServerId,
+        message: PeerMessage,
+        sent_at: VirtualTime,
+    ) {
+        let event = Event::Deliver {
+            from,
+            to,
+            message,
+            sent_at,
+        };
+        self.schedule(at, event);
     }
 
     /// One network delay, drawn from the configured range (servers and clients alike).
@@ -1466,18 +1508,11 @@ impl Simulation {
     }
 
     fn schedule(&mut self, at: VirtualTime, event: Event) {
-        self.agenda.insert((at, self.next_sequence), event);
-        self.next_sequence += 1;
+        self.agenda.push(at, event);
     }
 
     fn record(&mut self, event: TraceEvent) {
-        // Hash the event's postcard bytes: compact, and the same on every platform (lengths
-        // and sizes are varints), without formatting text for every event.
-        self.hash_buffer.clear();
-        if let Ok(bytes) = postcard::to_extend(&event, std::mem::take(&mut self.hash_buffer)) {
-            self.trace_hasher.write(&bytes);
-            self.hash_buffer = bytes;
-        }
+        self.trace_hasher.add(&event);
         self.trace.push(event);
     }
 }

@@ -77,8 +77,11 @@ pub struct HeldMessage {
 /// What the network decided for one message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fate {
-    /// Deliver at these times (twice if duplicated).
-    Deliver(Vec<VirtualTime>),
+    /// Deliver at this time, and a second copy at `duplicate` if a rule duplicates it.
+    Deliver {
+        at: VirtualTime,
+        duplicate: Option<VirtualTime>,
+    },
     Held,
     Lost(LossCause),
 }
@@ -206,7 +209,7 @@ impl Network {
             return Fate::Lost(LossCause::LinkCut);
         }
         let mut extra_ms = 0;
-        let mut copies = 1;
+        let mut duplicated = false;
         for rule in self
             .rules
             .iter()
@@ -223,14 +226,14 @@ impl Network {
                     });
                     return Fate::Held;
                 }
-                RuleKind::Duplicate => copies = 2,
+                RuleKind::Duplicate => duplicated = true,
                 RuleKind::Delay(ms) => extra_ms += ms,
             }
         }
-        let times = (0..copies)
-            .map(|_| self.fifo_time(from, to, now + latency_ms + extra_ms))
-            .collect();
-        Fate::Deliver(times)
+        let wanted = now + latency_ms + extra_ms;
+        let at = self.fifo_time(from, to, wanted);
+        let duplicate = duplicated.then(|| self.fifo_time(from, to, wanted));
+        Fate::Deliver { at, duplicate }
     }
 
     /// When a released message arrives: after everything already on its link.

@@ -185,7 +185,7 @@ fn broadcast_proposals_go_to_every_follower_sent_newleader_not_only_those_that_a
     let slow_peer = sim.peer(slow).unwrap();
     assert!(
         slow_peer.log().iter().any(
-            |e| matches!(&e.txn, crate::data::txn::Txn::Create { path, .. } if path == "/new-epoch")
+            |e| matches!(&*e.txn, crate::data::txn::Txn::Create { path, .. } if path == "/new-epoch")
         ),
         "the follower whose NEWLEADER ACK is held still logs the new epoch's proposals"
     );

@@ -260,9 +260,9 @@ fn crash_between_append_and_fsync_loses_the_entry_but_not_safety() {
     });
     let durable = &sim.disk(follower).unwrap().log;
     assert!(
-        durable
-            .iter()
-            .all(|e| !matches!(&e.txn, crate::data::txn::Txn::Create { path, .. } if path == "/x")),
+        durable.iter().all(
+            |e| !matches!(&*e.txn, crate::data::txn::Txn::Create { path, .. } if path == "/x")
+        ),
         "the write was appended but never fsynced"
     );
     sim.command(Command::Restart(follower));

@@ -106,8 +106,8 @@ pub fn family_of(message: &PeerMessage) -> MessageFamily {
 /// they will arrive, then held messages, then stalled ones (each in the order sent).
 ///
 /// Not included: messages that reached a paused server, which wait inside it until it resumes.
-/// Cost: one pass over the agenda plus the held and stalled lists, and one formatted summary
-/// per message.
+/// Cost: sorting the agenda's keys, one pass over the held and stalled lists, and one
+/// formatted summary per message.
 pub fn messages_in_flight(sim: &Simulation) -> Vec<MessageInFlight> {
     let network = sim.network();
     let mut out: Vec<MessageInFlight> = Vec::new();

@@ -76,8 +76,10 @@ pub struct ForwardedRequest {
     pub session: SessionId,
     pub cxid: i32,
     pub kind: Forwarded,
-    /// The client connection's authentication, which ACL checks need.
-    pub auth: AuthInfo,
+    /// The client connection's authentication, which ACL checks need (shared with the
+    /// connection, not copied: it changes only on `addauth`, and a copy of its table is
+    /// costly next to the write it travels with).
+    pub auth: Arc<AuthInfo>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,7 +175,8 @@ pub enum Input {
     /// Sessions a learner's clients have shown signs of life for (leader).
     TouchSessions(Vec<SessionId>),
     /// A committed transaction to apply, in zxid order (learner, or any role while syncing).
-    Apply { header: TxnHeader, txn: Txn },
+    /// Shared with the log entry it comes from, not copied.
+    Apply { header: TxnHeader, txn: Arc<Txn> },
     /// Time has passed: expire sessions, clean up containers.
     Tick,
 }
@@ -208,10 +211,11 @@ pub enum Output {
     /// Deliver [`Input::Tick`] at this time (replaces any earlier request).
     WakeAt(VirtualTime),
     /// Propose this transaction to the ensemble, then report the commit with
-    /// [`Input::Committed`] (leader). Transactions come in zxid order.
+    /// [`Input::Committed`] (leader). Transactions come in zxid order. The transaction is
+    /// shared with the server, the leader's log and every proposal sent: none copies it.
     Propose {
         header: TxnHeader,
-        txn: Txn,
+        txn: Arc<Txn>,
     },
     /// Send this write to the leader (learner); it comes back as an [`Input::Apply`].
     Forward(ForwardedRequest),
@@ -219,7 +223,8 @@ pub enum Output {
 
 struct Connection {
     session: Option<SessionId>,
-    auth: AuthInfo,
+    /// Copied on write by `addauth` if a forwarded request still shares it.
+    auth: Arc<AuthInfo>,
     /// Requests received and replies sent, for the `cons` and `stat` four-letter words.
     received: u64,
     sent: u64,
@@ -589,7 +594,7 @@ impl ZkServer {
             conn,
             Connection {
                 session: None,
-                auth: AuthInfo::for_client(client),
+                auth: Arc::new(AuthInfo::for_client(client)),
                 received: 1,
                 sent: 0,
             },
@@ -765,7 +770,7 @@ impl ZkServer {
                 // Answered at once, as ZooKeeper does, not through the queue.
                 let result = match self.connections.get_mut(&conn) {
                     Some(connection) => self.providers.authenticate(
-                        &mut connection.auth,
+                        Arc::make_mut(&mut connection.auth),
                         &packet.scheme,
                         &packet.auth,
                     ),
@@ -886,9 +891,9 @@ impl ZkServer {
             Origin::Client { conn, .. } | Origin::NewSession { conn, .. } => self
                 .connections
                 .get(&conn)
-                .map(|connection| connection.auth.clone())
+                .map(|connection| Arc::clone(&connection.auth))
                 .unwrap_or_default(),
-            Origin::Server => AuthInfo::new(),
+            Origin::Server => Arc::default(),
         };
         let multi_ops = kind.multi_ops();
         self.queue.push_back(Queued::Forwarded {
@@ -911,7 +916,7 @@ impl ZkServer {
             Identity::Connection(conn) => self
                 .connections
                 .get(&conn)
-                .map(|connection| &connection.auth)
+                .map(|connection| &*connection.auth)
                 .unwrap_or(&self.server_auth),
             Identity::Forwarded(auth) => auth,
             Identity::Server => &self.server_auth,
@@ -952,10 +957,9 @@ impl ZkServer {
     fn enqueue_txn(&mut self, origin: Origin, header: TxnHeader, txn: Txn, multi_ops: Vec<OpCode>) {
         let txn = Arc::new(txn);
         self.outputs.push_back(match self.role {
-            // A proposal travels to the followers (the ensemble's own path, owned copy).
             Role::Leader => Output::Propose {
                 header: header.clone(),
-                txn: Txn::clone(&txn),
+                txn: Arc::clone(&txn),
             },
             _ => Output::Persist {
                 header: header.clone(),
