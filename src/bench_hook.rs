@@ -4,8 +4,9 @@
 //! report with `zooscope sim --bench --servers 5 --seed 1 --millis 60000`.
 //!
 //! Kept apart from the visualiser (nothing in the UI calls it) and from the core: it reads
-//! the browser's clock, which the core never does. It adds a few hundred bytes to the
-//! download, since the simulator it drives is there anyway.
+//! the browser's clock, which the core never does. Compiled only with the `bench-hook`
+//! feature (`./x build --features bench-hook --dist target/dist-bench`), so the served
+//! visualiser does not carry it.
 
 use crate::sim::load;
 use wasm_bindgen::prelude::wasm_bindgen;

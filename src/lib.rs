@@ -16,7 +16,8 @@ pub mod zkcli;
 pub mod zkserver;
 pub mod zoocfg;
 
-#[cfg(target_arch = "wasm32")]
+/// Only in a build made for the simulator's browser bench: the visualiser does not need it.
+#[cfg(all(target_arch = "wasm32", feature = "bench-hook"))]
 pub mod bench_hook;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -5,12 +5,13 @@
 //   node scripts/bench/sim-wasm.mjs [--servers 5] [--seed 1] [--millis 60000] [--runs 3]
 //                                   [--json]
 //
-// It builds nothing: it serves the release build in dist/ (`./x build`) and calls the page's
-// hook `window.wasmBindings.simBench(servers, seed, millis)` (src/bench_hook.rs), which runs
+// It builds nothing: it serves a release build made with the bench hook,
+//   ./x build --features bench-hook --dist target/dist-bench
+// (the served visualiser leaves the hook out), and calls the page's hook `window.wasmBindings.simBench(servers, seed, millis)` (src/bench_hook.rs), which runs
 // the same write load as `zooscope sim --bench` and returns the same report; and it runs the
 // native release binary (`cargo build --release`) with the same arguments.
 //
-// Environment: ZOOSCOPE_DIST (default dist/), ZOOSCOPE_CHROMIUM (default /usr/bin/chromium),
+// Environment: ZOOSCOPE_DIST (default target/dist-bench/), ZOOSCOPE_CHROMIUM (default /usr/bin/chromium),
 // ZOOSCOPE_RELEASE_BIN (default target/release/zooscope).
 //
 // Prints each run's report and the best of the runs for each (the machine is shared: the
@@ -85,7 +86,7 @@ function measureNative() {
 }
 
 async function measureWasm() {
-  const site = await serveStatic();
+  const site = await serveStatic(process.env.ZOOSCOPE_DIST ?? join(ROOT, 'target', 'dist-bench'));
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
