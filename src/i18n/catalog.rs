@@ -321,4 +321,24 @@ catalog! {
     ClientSessionExpired => "session expired", "会话已过期";
     ClientAnswered => "{0}: {1}", "{0}：{1}";
     ClientWatchFired => "watch fired: {0} {1}", "watch 触发：{0} {1}";
+    DiskAppendOne => "append {0}", "追加 {0}";
+    DiskAppendRange => "append {0}..{1}", "追加 {0}..{1}";
+    DiskAppendNothing => "append nothing", "空追加";
+    DiskFsync => "fsync", "fsync（刷盘）";
+    DiskAcceptedEpoch => "write acceptedEpoch {0}", "写入 acceptedEpoch {0}";
+    DiskCurrentEpoch => "write currentEpoch {0}", "写入 currentEpoch {0}";
+    DiskSnapshot => "snapshot at {0}", "在 {0} 做快照";
+    DiskTruncate => "truncate log after {0}", "截掉日志中 {0} 之后的部分";
+    PendingBoot => "server {0} boots", "服务器 {0} 启动";
+    PendingDeliver => "deliver {0} from {1} to {2}", "投递 {0}（从 {1} 到 {2}）";
+    PendingTimer => "server {0}: {1} timer", "服务器 {0}：{1} 定时器到期";
+    PendingDisk => "server {0}: disk completes {1}", "服务器 {0}：磁盘完成 {1}";
+    PendingDiskGone => "server {0}: disk completes a step", "服务器 {0}：磁盘完成一步";
+    PendingConnectionClosed => "server {0} sees its connection to {1} close", "服务器 {0} 发现它与 {1} 的连接关闭了";
+    PendingRequest => "client message reaches server {0}: {1}", "客户端消息到达服务器 {0}：{1}";
+    PendingConnect => "a client connects to server {0}", "客户端连接到服务器 {0}";
+    PendingDisconnect => "a client's connection to server {0} closes", "客户端与服务器 {0} 的连接关闭";
+    PendingToClient => "a server answers a client", "服务器回复客户端";
+    PendingClientTick => "client {0} pings or notices silence", "客户端 {0} 发送 ping 或发现服务器沉默";
+    PendingClientReconnect => "client {0} reconnects", "客户端 {0} 重新连接";
 }

@@ -6,7 +6,7 @@ mod catalog;
 mod trace;
 
 pub use catalog::Msg;
-pub use trace::{describe_trace, describe_vote_reason, phase_name, role_name};
+pub use trace::{describe_pending, describe_trace, describe_vote_reason, phase_name, role_name};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Lang {

@@ -1,6 +1,7 @@
 //! Trace events and vote reasons in the viewer's language.
 
 use super::{Lang, Msg};
+use crate::peer::durable::DiskStep;
 use crate::peer::election::VoteReason;
 use crate::peer::message::PeerState;
 use crate::peer::trace::{
@@ -8,6 +9,7 @@ use crate::peer::trace::{
     TraceKind,
 };
 use crate::peer::ZabPhase;
+use crate::sim::Pending;
 
 pub fn describe_vote_reason(lang: Lang, reason: VoteReason) -> &'static str {
     lang.t(match reason {
@@ -133,6 +135,61 @@ fn client_event(lang: Lang, event: &ClientEvent) -> String {
     }
 }
 
+pub fn disk_step(lang: Lang, step: &DiskStep) -> String {
+    match step {
+        DiskStep::Append { first, last } if first == last => {
+            lang.fill(Msg::DiskAppendOne, &[first])
+        }
+        DiskStep::Append { first, last } => lang.fill(Msg::DiskAppendRange, &[first, last]),
+        DiskStep::AppendNothing => lang.t(Msg::DiskAppendNothing).to_string(),
+        DiskStep::Fsync => lang.t(Msg::DiskFsync).to_string(),
+        DiskStep::AcceptedEpoch(epoch) => lang.fill(Msg::DiskAcceptedEpoch, &[epoch]),
+        DiskStep::CurrentEpoch(epoch) => lang.fill(Msg::DiskCurrentEpoch, &[epoch]),
+        DiskStep::Snapshot(zxid) => lang.fill(Msg::DiskSnapshot, &[zxid]),
+        DiskStep::Truncate { after } => lang.fill(Msg::DiskTruncate, &[after]),
+    }
+}
+
+/// What a pending event of the manual mode will do. Message summaries (`PROPOSAL 1:3`),
+/// timer names and requests (`create /a`) are the protocol's own words.
+pub fn describe_pending(lang: Lang, pending: &Pending) -> String {
+    match pending {
+        Pending::Boot { server } => lang.fill(Msg::PendingBoot, &[server]),
+        Pending::Deliver { message, from, to } => {
+            lang.fill(Msg::PendingDeliver, &[message, from, to])
+        }
+        Pending::Timer { server, timer } => {
+            lang.fill(Msg::PendingTimer, &[server, &format!("{timer:?}")])
+        }
+        Pending::Disk {
+            server,
+            step: Some(step),
+        } => lang.fill(Msg::PendingDisk, &[server, &disk_step(lang, step)]),
+        Pending::Disk { server, step: None } => lang.fill(Msg::PendingDiskGone, &[server]),
+        Pending::ConnectionClosed { server, peer } => {
+            lang.fill(Msg::PendingConnectionClosed, &[server, peer])
+        }
+        Pending::ToServer {
+            server,
+            request: Some(request),
+            ..
+        } => lang.fill(Msg::PendingRequest, &[server, request]),
+        Pending::ToServer {
+            server,
+            request: None,
+            connect: true,
+        } => lang.fill(Msg::PendingConnect, &[server]),
+        Pending::ToServer {
+            server,
+            request: None,
+            connect: false,
+        } => lang.fill(Msg::PendingDisconnect, &[server]),
+        Pending::ToClient => lang.t(Msg::PendingToClient).to_string(),
+        Pending::ClientTick { client } => lang.fill(Msg::PendingClientTick, &[client]),
+        Pending::ClientReconnect { client } => lang.fill(Msg::PendingClientReconnect, &[client]),
+    }
+}
+
 /// What the event says, without its time and server (the timeline shows those apart).
 pub fn describe_trace(lang: Lang, event: &TraceEvent) -> String {
     let fill = |msg: Msg, args: &[&dyn std::fmt::Display]| lang.fill(msg, args);
@@ -205,7 +262,7 @@ pub fn describe_trace(lang: Lang, event: &TraceEvent) -> String {
             Msg::TraceMessageLost,
             &[kind, from, to, &loss_cause(lang, *why)],
         ),
-        TraceKind::DiskDone { step } => fill(Msg::TraceDiskDone, &[step]),
+        TraceKind::DiskDone { step } => fill(Msg::TraceDiskDone, &[&disk_step(lang, step)]),
         TraceKind::Client { client, what } => {
             fill(Msg::TraceClient, &[client, &client_event(lang, what)])
         }
@@ -369,6 +426,93 @@ mod tests {
                 zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
                 "no Chinese in {zh}"
             );
+        }
+    }
+
+    /// The manual mode's list and the disk's steps read in Chinese, and in English exactly
+    /// as the core writes them.
+    #[test]
+    fn every_pending_event_and_disk_step_reads_in_both_languages() {
+        use crate::data::types::Zxid;
+        use crate::peer::TimerKind;
+        let zxid = Zxid::new(1, 3);
+        let steps = [
+            DiskStep::Append {
+                first: zxid,
+                last: zxid,
+            },
+            DiskStep::Append {
+                first: Zxid::new(1, 1),
+                last: zxid,
+            },
+            DiskStep::AppendNothing,
+            DiskStep::Fsync,
+            DiskStep::AcceptedEpoch(2),
+            DiskStep::CurrentEpoch(2),
+            DiskStep::Snapshot(zxid),
+            DiskStep::Truncate { after: zxid },
+        ];
+        let mut pending: Vec<Pending> = vec![
+            Pending::Boot { server: 1 },
+            Pending::Deliver {
+                message: "PROPOSAL 1:3".into(),
+                from: 1,
+                to: 2,
+            },
+            Pending::Timer {
+                server: 1,
+                timer: TimerKind::Heartbeat,
+            },
+            Pending::Disk {
+                server: 1,
+                step: None,
+            },
+            Pending::ConnectionClosed { server: 1, peer: 2 },
+            Pending::ToServer {
+                server: 1,
+                request: Some("create /a".into()),
+                connect: false,
+            },
+            Pending::ToServer {
+                server: 1,
+                request: None,
+                connect: true,
+            },
+            Pending::ToServer {
+                server: 1,
+                request: None,
+                connect: false,
+            },
+            Pending::ToClient,
+            Pending::ClientTick {
+                client: "alice".into(),
+            },
+            Pending::ClientReconnect {
+                client: "alice".into(),
+            },
+        ];
+        pending.extend(steps.iter().map(|&step| Pending::Disk {
+            server: 2,
+            step: Some(step),
+        }));
+        let chinese = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        for what in &pending {
+            let (en, zh) = (
+                describe_pending(Lang::En, what),
+                describe_pending(Lang::Zh, what),
+            );
+            assert_eq!(en, what.to_string());
+            assert!(chinese(&zh), "untranslated: {zh}");
+        }
+        for step in &steps {
+            let event = TraceEvent {
+                at: VirtualTime::from_millis(1),
+                server: 1,
+                kind: TraceKind::DiskDone { step: *step },
+            };
+            let en = describe_trace(Lang::En, &event);
+            assert!(event.to_string().ends_with(&en), "{event} vs {en}");
+            assert!(chinese(&describe_trace(Lang::Zh, &event)));
         }
     }
 }

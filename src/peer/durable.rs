@@ -128,58 +128,62 @@ impl DurableOp {
     }
 }
 
+/// A durable step as the trace and the displays name it: what it writes, not its contents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiskStep {
+    /// Log entries `first` through `last` (the same for one entry).
+    Append {
+        first: Zxid,
+        last: Zxid,
+    },
+    AppendNothing,
+    Fsync,
+    AcceptedEpoch(u32),
+    CurrentEpoch(u32),
+    Snapshot(Zxid),
+    Truncate {
+        after: Zxid,
+    },
+}
+
 impl DurableOp {
-    /// The same text as `to_string()`, for the simulator's trace, which names every step a
-    /// disk completes: the two steps of every write (an append of one entry, an fsync) are
-    /// written without the formatting machinery, which cost more than the rest of the step.
-    pub fn describe(&self) -> String {
+    /// What this step is, for the trace: cheap (no text), since every write makes two.
+    pub fn step(&self) -> DiskStep {
         match self {
-            DurableOp::Fsync => "fsync".to_string(),
-            DurableOp::Append(entries) if entries.len() == 1 => {
-                let zxid = entries[0].zxid();
-                let mut text = String::with_capacity(28);
-                text.push_str("append ");
-                push_decimal(&mut text, zxid.epoch());
-                text.push(':');
-                push_decimal(&mut text, zxid.counter());
-                text
-            }
-            other => other.to_string(),
+            DurableOp::Append(entries) => match (entries.first(), entries.last()) {
+                (Some(first), Some(last)) => DiskStep::Append {
+                    first: first.zxid(),
+                    last: last.zxid(),
+                },
+                _ => DiskStep::AppendNothing,
+            },
+            DurableOp::Fsync => DiskStep::Fsync,
+            DurableOp::AcceptedEpoch(epoch) => DiskStep::AcceptedEpoch(*epoch),
+            DurableOp::CurrentEpoch(epoch) => DiskStep::CurrentEpoch(*epoch),
+            DurableOp::Snapshot { image, .. } => DiskStep::Snapshot(image.zxid),
+            DurableOp::Truncate { after } => DiskStep::Truncate { after: *after },
         }
     }
 }
 
-/// Appends `n` in decimal, as `Display` writes it.
-fn push_decimal(text: &mut String, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+impl fmt::Display for DiskStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiskStep::Append { first, last } if first == last => write!(f, "append {first}"),
+            DiskStep::Append { first, last } => write!(f, "append {first}..{last}"),
+            DiskStep::AppendNothing => write!(f, "append nothing"),
+            DiskStep::Fsync => write!(f, "fsync"),
+            DiskStep::AcceptedEpoch(epoch) => write!(f, "write acceptedEpoch {epoch}"),
+            DiskStep::CurrentEpoch(epoch) => write!(f, "write currentEpoch {epoch}"),
+            DiskStep::Snapshot(zxid) => write!(f, "snapshot at {zxid}"),
+            DiskStep::Truncate { after } => write!(f, "truncate log after {after}"),
         }
     }
-    text.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 impl fmt::Display for DurableOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DurableOp::Append(entries) => match (entries.first(), entries.last()) {
-                (Some(first), Some(last)) if entries.len() > 1 => {
-                    write!(f, "append {}..{}", first.zxid(), last.zxid())
-                }
-                (Some(only), _) => write!(f, "append {}", only.zxid()),
-                _ => write!(f, "append nothing"),
-            },
-            DurableOp::Fsync => write!(f, "fsync"),
-            DurableOp::AcceptedEpoch(epoch) => write!(f, "write acceptedEpoch {epoch}"),
-            DurableOp::CurrentEpoch(epoch) => write!(f, "write currentEpoch {epoch}"),
-            DurableOp::Snapshot { image, .. } => write!(f, "snapshot at {}", image.zxid),
-            DurableOp::Truncate { after } => write!(f, "truncate log after {after}"),
-        }
+        self.step().fmt(f)
     }
 }
 
@@ -263,25 +267,30 @@ mod tests {
     }
 
     #[test]
-    fn describe_is_the_display_text() {
-        let zxids = [(0, 0), (1, 7), (9, 10), (12, 345_678), (u32::MAX, u32::MAX)];
-        let mut ops = vec![
-            DurableOp::Fsync,
-            DurableOp::Append(Vec::new()),
-            DurableOp::AcceptedEpoch(3),
-            DurableOp::CurrentEpoch(4),
-            DurableOp::Truncate {
-                after: Zxid::new(2, 5),
-            },
-            DurableOp::Append(vec![entry(Zxid::new(1, 1)), entry(Zxid::new(1, 2))]),
+    fn a_step_names_what_it_writes() {
+        let texts = [
+            (DurableOp::Fsync, "fsync"),
+            (DurableOp::Append(Vec::new()), "append nothing"),
+            (DurableOp::AcceptedEpoch(3), "write acceptedEpoch 3"),
+            (DurableOp::CurrentEpoch(4), "write currentEpoch 4"),
+            (
+                DurableOp::Truncate {
+                    after: Zxid::new(2, 5),
+                },
+                "truncate log after 2:5",
+            ),
+            (
+                DurableOp::Append(vec![entry(Zxid::new(1, 7))]),
+                "append 1:7",
+            ),
+            (
+                DurableOp::Append(vec![entry(Zxid::new(1, 1)), entry(Zxid::new(1, 2))]),
+                "append 1:1..1:2",
+            ),
         ];
-        ops.extend(
-            zxids
-                .iter()
-                .map(|&(epoch, counter)| DurableOp::Append(vec![entry(Zxid::new(epoch, counter))])),
-        );
-        for op in ops {
-            assert_eq!(op.describe(), op.to_string());
+        for (op, text) in texts {
+            assert_eq!(op.to_string(), text);
+            assert_eq!(op.step().to_string(), text);
         }
     }
 }

@@ -353,7 +353,7 @@ pub enum TraceKind {
     },
     /// The simulator: a durable step completed.
     DiskDone {
-        step: String,
+        step: super::durable::DiskStep,
     },
     /// The simulator: a client-visible event (connect, reply, watch, expiry).
     Client {

@@ -29,7 +29,7 @@ pub(crate) mod test_support;
 mod tests;
 mod trace_hash;
 
-use crate::peer::durable::{DiskImage, DiskKind, DurableStep};
+use crate::peer::durable::{DiskImage, DiskKind, DiskStep, DurableStep};
 use crate::peer::message::{PeerMessage, PeerState, ServerId};
 use crate::peer::trace::{LossCause, TraceEvent, TraceKind};
 use crate::peer::{Input, Output, PeerConfig, QuorumPeer, TimerKind, ZabPhase};
@@ -40,6 +40,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
 
 /// Everything that determines a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -336,11 +337,85 @@ impl Event {
 pub struct PendingEvent {
     pub key: EventKey,
     pub server: ServerId,
-    /// "deliver", "timer", "disk" or "boot".
+    /// "deliver", "timer", "disk", "boot", "connection" or "client".
     pub kind: &'static str,
-    pub description: String,
+    pub what: Pending,
     /// A message in flight can also be dropped.
     pub droppable: bool,
+}
+
+/// What a pending event will do (its `Display` is the English the `sim` command prints).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    Boot {
+        server: ServerId,
+    },
+    /// `message` as the timeline names it, with its main fields (`PROPOSAL 1:3`).
+    Deliver {
+        message: String,
+        from: ServerId,
+        to: ServerId,
+    },
+    Timer {
+        server: ServerId,
+        timer: TimerKind,
+    },
+    /// None: the step is no longer queued (its server crashed).
+    Disk {
+        server: ServerId,
+        step: Option<DiskStep>,
+    },
+    ConnectionClosed {
+        server: ServerId,
+        peer: ServerId,
+    },
+    /// Something from a client reaches a server: a request (`create /a`), or None for the
+    /// connection being opened or closed.
+    ToServer {
+        server: ServerId,
+        request: Option<String>,
+        connect: bool,
+    },
+    ToClient,
+    ClientTick {
+        client: String,
+    },
+    ClientReconnect {
+        client: String,
+    },
+}
+
+impl fmt::Display for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pending::Boot { server } => write!(f, "server {server} boots"),
+            Pending::Deliver { message, from, to } => {
+                write!(f, "deliver {message} from {from} to {to}")
+            }
+            Pending::Timer { server, timer } => write!(f, "server {server}: {timer:?} timer"),
+            Pending::Disk { server, step } => match step {
+                Some(step) => write!(f, "server {server}: disk completes {step}"),
+                None => write!(f, "server {server}: disk completes a step"),
+            },
+            Pending::ConnectionClosed { server, peer } => {
+                write!(f, "server {server} sees its connection to {peer} close")
+            }
+            Pending::ToServer {
+                server,
+                request,
+                connect,
+            } => match (request, connect) {
+                (Some(request), _) => {
+                    write!(f, "client message reaches server {server}: {request}")
+                }
+                (None, true) => write!(f, "a client connects to server {server}"),
+                (None, false) => write!(f, "a client's connection to server {server} closes"),
+            },
+            Pending::ToClient => f.write_str("a server answers a client"),
+            Pending::ClientTick { client } => write!(f, "client {client} pings or notices silence"),
+            Pending::ClientReconnect { client } => write!(f, "client {client} reconnects"),
+        }
+    }
 }
 
 /// A message between servers in the agenda, for displays.
@@ -733,60 +808,87 @@ impl Simulation {
         self.agenda
             .in_order(limit)
             .map(|(key, event)| {
-                let (kind, description, droppable) = match event {
-                    Event::Boot { server, .. } => ("boot", format!("server {server} boots"), false),
+                let (kind, what, droppable) = match event {
+                    Event::Boot { server, .. } => {
+                        ("boot", Pending::Boot { server: *server }, false)
+                    }
                     Event::Deliver {
                         from, to, message, ..
                     } => (
                         "deliver",
-                        format!("deliver {message} from {from} to {to}"),
+                        Pending::Deliver {
+                            message: message.to_string(),
+                            from: *from,
+                            to: *to,
+                        },
                         true,
                     ),
-                    Event::Timer { server, timer, .. } => {
-                        ("timer", format!("server {server}: {timer:?} timer"), false)
-                    }
+                    Event::Timer { server, timer, .. } => (
+                        "timer",
+                        Pending::Timer {
+                            server: *server,
+                            timer: *timer,
+                        },
+                        false,
+                    ),
                     Event::DiskDone { server, step, .. } => {
-                        let what = self
+                        let step = self
                             .slots
                             .get(server)
                             .and_then(|s| s.disk_queue.iter().find(|d| d.id == *step))
-                            .map_or_else(|| "a step".to_string(), |d| d.op.to_string());
+                            .map(|d| d.op.step());
                         (
                             "disk",
-                            format!("server {server}: disk completes {what}"),
+                            Pending::Disk {
+                                server: *server,
+                                step,
+                            },
                             false,
                         )
                     }
                     Event::ConnectionLost { server, peer, .. } => (
                         "connection",
-                        format!("server {server} sees its connection to {peer} close"),
+                        Pending::ConnectionClosed {
+                            server: *server,
+                            peer: *peer,
+                        },
                         false,
                     ),
                     Event::ToServer { server, input } => (
                         "client",
-                        format!(
-                            "client message reaches server {server}: {}",
-                            client_input_name(input)
-                        ),
+                        Pending::ToServer {
+                            server: *server,
+                            request: match &**input {
+                                crate::zkserver::Input::Request { request, .. } => {
+                                    Some(clients::describe_request(request))
+                                }
+                                _ => None,
+                            },
+                            connect: matches!(&**input, crate::zkserver::Input::Connect { .. }),
+                        },
                         false,
                     ),
-                    Event::ToClient { .. } => {
-                        ("client", "a server answers a client".to_string(), false)
-                    }
+                    Event::ToClient { .. } => ("client", Pending::ToClient, false),
                     Event::ClientTick { client, .. } => (
                         "client",
-                        format!("client {client} pings or notices silence"),
+                        Pending::ClientTick {
+                            client: client.clone(),
+                        },
                         false,
                     ),
-                    Event::ClientReconnect { client, .. } => {
-                        ("client", format!("client {client} reconnects"), false)
-                    }
+                    Event::ClientReconnect { client, .. } => (
+                        "client",
+                        Pending::ClientReconnect {
+                            client: client.clone(),
+                        },
+                        false,
+                    ),
                 };
                 PendingEvent {
                     key,
                     server: event.server(),
                     kind,
-                    description,
+                    what,
                     droppable,
                 }
             })
@@ -1369,7 +1471,7 @@ impl Simulation {
             at: self.now,
             server,
             kind: TraceKind::DiskDone {
-                step: done.op.describe(),
+                step: done.op.step(),
             },
         });
         self.feed(server, Input::DurableDone { id: done.id });
@@ -1518,15 +1620,6 @@ impl Simulation {
 }
 
 /// A one-word name for what a client sent, for the manual mode's list.
-fn client_input_name(input: &crate::zkserver::Input) -> String {
-    match input {
-        crate::zkserver::Input::Connect { .. } => "connect".to_string(),
-        crate::zkserver::Input::Request { request, .. } => clients::describe_request(request),
-        crate::zkserver::Input::ConnectionLost { .. } => "connection closed".to_string(),
-        other => format!("{other:?}"),
-    }
-}
-
 /// A time moved by a (possibly negative) number of milliseconds, never before zero.
 fn skewed(time: VirtualTime, ms: i64) -> VirtualTime {
     let millis = time.as_millis() as i64 + ms;

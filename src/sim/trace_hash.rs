@@ -62,7 +62,10 @@ mod tests {
                 at: VirtualTime::from_millis(1234),
                 server: 3,
                 kind: TraceKind::DiskDone {
-                    step: "append 1:7".to_string(),
+                    step: crate::peer::durable::DiskStep::Append {
+                        first: crate::data::types::Zxid::new(1, 7),
+                        last: crate::data::types::Zxid::new(1, 7),
+                    },
                 },
             },
             TraceEvent {

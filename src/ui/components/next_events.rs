@@ -1,7 +1,7 @@
 //! The manual mode's list: what can happen next, in order; any of it can be taken next, and
 //! a message in flight can be dropped.
 
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{describe_pending, Lang, Msg};
 use crate::play::action::ViewerAction;
 use crate::sim::PendingEvent;
 use crate::ui::state::{Action, Model};
@@ -36,7 +36,7 @@ pub fn next_events(props: &NextEventsProps) -> Html {
                     html! {
                         <li class={classes!("pending", event.kind)} data-kind={event.kind}>
                             <span class="at">{ key.0.to_string() }</span>
-                            <span class="what">{ &event.description }</span>
+                            <span class="what">{ describe_pending(lang, &event.what) }</span>
                             if i > 0 {
                                 <button class="small" data-testid="take-event" onclick={take}>{ lang.t(Msg::Take) }</button>
                             }
