@@ -105,6 +105,8 @@ catalog! {
     HealAll => "Heal every link", "恢复所有链路";
     AddObserver => "+ Add an observer", "+ 加入观察者";
     TimelineSeekHint => "Click to go back to this moment", "点击回到这一刻";
+    DelayMessage => "Delay 1 s", "延迟 1 秒";
+    DelayMessageHint => "It arrives a second later; on a ZAB link what follows it waits too (TCP keeps order)", "它晚一秒到达；在 ZAB 连接上，排在它后面的消息也要等（TCP 保持顺序）";
     AddObserverHint => "A new server that follows the leader and serves reads, but never votes", "新服务器：跟随领导者、提供读服务，但从不投票";
     LinkCutState => "cut: {0}", "已切断：{0}";
     LinkOk => "connected", "连通";

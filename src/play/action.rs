@@ -38,6 +38,11 @@ pub enum ViewerAction {
     Take(EventKey),
     /// Drop this message in flight.
     Drop(EventKey),
+    /// Hold this message in flight back by `ms` milliseconds.
+    Delay {
+        key: EventKey,
+        ms: u64,
+    },
     /// A new client session on `server`.
     AddClient {
         name: String,
@@ -120,6 +125,7 @@ impl ViewerAction {
             }
             ViewerAction::Take(key) => Command::TakeEvent(*key),
             ViewerAction::Drop(key) => Command::DropInFlight(*key),
+            ViewerAction::Delay { key, ms } => Command::DelayInFlight { key: *key, ms: *ms },
             ViewerAction::AddClient {
                 name,
                 server,
@@ -232,6 +238,7 @@ impl fmt::Display for ViewerAction {
             ViewerAction::AddObserver => write!(f, "add:observer"),
             ViewerAction::Isolate(id) => write!(f, "isolate:{id}"),
             ViewerAction::Take(key) => write!(f, "take:{}", event_key(key)),
+            ViewerAction::Delay { key, ms } => write!(f, "delay:{}+{ms}", event_key(key)),
             ViewerAction::Drop(key) => write!(f, "drop:{}", event_key(key)),
             ViewerAction::AddClient {
                 name,
@@ -316,6 +323,14 @@ impl ViewerAction {
                 }
             }
             "take" => ViewerAction::Take(parse_key(rest)?),
+            "delay" => {
+                let bad = || format!("{rest:?}: write delay:MILLIS.SEQUENCE+MS");
+                let (key, ms) = rest.split_once('+').ok_or_else(bad)?;
+                ViewerAction::Delay {
+                    key: parse_key(key)?,
+                    ms: ms.parse().map_err(|_| bad())?,
+                }
+            }
             "drop" => ViewerAction::Drop(parse_key(rest)?),
             "client" => {
                 let bad = || format!("{rest:?}: write client:NAME@SERVER~TIMEOUT_MS");
@@ -385,6 +400,10 @@ mod tests {
             ViewerAction::Isolate(2),
             ViewerAction::Take((VirtualTime::from_millis(1234), 56)),
             ViewerAction::Drop((VirtualTime::from_millis(7), 8)),
+            ViewerAction::Delay {
+                key: (VirtualTime::from_millis(7), 9),
+                ms: 1000,
+            },
             ViewerAction::AddClient {
                 name: "alice".into(),
                 server: 2,

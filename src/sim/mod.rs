@@ -229,6 +229,12 @@ pub enum Command {
     TakeEvent(EventKey),
     /// Drop this message in flight (manual mode).
     DropInFlight(EventKey),
+    /// Hold this message in flight back by `ms` (manual mode). A ZAB packet keeps its place
+    /// in its TCP stream: what follows it on the link waits too.
+    DelayInFlight {
+        key: EventKey,
+        ms: u64,
+    },
     /// A new client with a new session, connecting to `server`.
     AddClient {
         name: String,
@@ -1051,6 +1057,7 @@ impl Simulation {
                     self.run_event(key.0.max(self.now), event);
                 }
             }
+            Command::DelayInFlight { key, ms } => self.delay_in_flight(key, ms),
             Command::DropInFlight(key) => {
                 if let Some(Event::Deliver {
                     from, to, message, ..
@@ -1583,6 +1590,41 @@ impl Simulation {
             }
             Fate::Held => {}
             Fate::Lost(why) => self.lost(from, to, &message, why),
+        }
+    }
+
+    fn delay_in_flight(&mut self, key: EventKey, ms: u64) {
+        let Some(delivery) = self.deliveries().find(|d| d.key == key) else {
+            return;
+        };
+        let (from, to) = (delivery.from, delivery.to);
+        let zab = matches!(delivery.message, PeerMessage::Zab { .. });
+        let behind: Vec<EventKey> = if zab {
+            self.deliveries()
+                .filter(|d| {
+                    d.from == from
+                        && d.to == to
+                        && d.key > key
+                        && matches!(d.message, PeerMessage::Zab { .. })
+                })
+                .map(|d| d.key)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let at = key.0 + ms;
+        if let Some(event) = self.agenda.remove(key) {
+            self.schedule(at, event);
+        }
+        // Rescheduled in their order, so they stay behind it and in order among themselves.
+        for later in behind {
+            if let Some(event) = self.agenda.remove(later) {
+                self.schedule(later.0.max(at), event);
+            }
+        }
+        if zab {
+            // What is sent on the link from now on comes after it too.
+            self.network.release_time(from, to, at);
         }
     }
 

@@ -68,6 +68,8 @@ pub fn inspector(props: &InspectorProps) -> Html {
                 <div class="buttons">
                     if let Some(key) = key {
                         <button class="danger" data-testid="drop-message" onclick={dispatch(d, move || Action::Act(ViewerAction::Drop(key)))}>{ lang.t(Msg::DropMessage) }</button>
+                        <button data-testid="delay-message" title={lang.t(Msg::DelayMessageHint)}
+                                onclick={dispatch(d, move || Action::Act(ViewerAction::Delay { key, ms: 1000 }))}>{ lang.t(Msg::DelayMessage) }</button>
                     }
                     <button onclick={dispatch(d, || Action::SelectMessage(None))}>{ lang.t(Msg::Close) }</button>
                 </div>
