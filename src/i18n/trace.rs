@@ -169,21 +169,11 @@ pub fn describe_pending(lang: Lang, pending: &Pending) -> String {
         Pending::ConnectionClosed { server, peer } => {
             lang.fill(Msg::PendingConnectionClosed, &[server, peer])
         }
-        Pending::ToServer {
-            server,
-            request: Some(request),
-            ..
-        } => lang.fill(Msg::PendingRequest, &[server, request]),
-        Pending::ToServer {
-            server,
-            request: None,
-            connect: true,
-        } => lang.fill(Msg::PendingConnect, &[server]),
-        Pending::ToServer {
-            server,
-            request: None,
-            connect: false,
-        } => lang.fill(Msg::PendingDisconnect, &[server]),
+        Pending::ClientConnects { server } => lang.fill(Msg::PendingConnect, &[server]),
+        Pending::ClientRequest { server, request } => {
+            lang.fill(Msg::PendingRequest, &[server, request])
+        }
+        Pending::ClientDisconnects { server } => lang.fill(Msg::PendingDisconnect, &[server]),
         Pending::ToClient => lang.t(Msg::PendingToClient).to_string(),
         Pending::ClientTick { client } => lang.fill(Msg::PendingClientTick, &[client]),
         Pending::ClientReconnect { client } => lang.fill(Msg::PendingClientReconnect, &[client]),
@@ -468,21 +458,12 @@ mod tests {
                 step: None,
             },
             Pending::ConnectionClosed { server: 1, peer: 2 },
-            Pending::ToServer {
+            Pending::ClientRequest {
                 server: 1,
-                request: Some("create /a".into()),
-                connect: false,
+                request: "create /a".into(),
             },
-            Pending::ToServer {
-                server: 1,
-                request: None,
-                connect: true,
-            },
-            Pending::ToServer {
-                server: 1,
-                request: None,
-                connect: false,
-            },
+            Pending::ClientConnects { server: 1 },
+            Pending::ClientDisconnects { server: 1 },
             Pending::ToClient,
             Pending::ClientTick {
                 client: "alice".into(),

@@ -114,12 +114,8 @@ impl ViewerAction {
                 Command::Partition(vec![vec![*id], others])
             }
             ViewerAction::AddObserver => {
-                let servers = sim.server_ids().len() as u64;
-                if servers >= crate::sim::MAX_SERVERS {
-                    return Applied::Refused(format!(
-                        "an ensemble has at most {} servers",
-                        crate::sim::MAX_SERVERS
-                    ));
+                if let Some(why) = sim.observer_refused() {
+                    return Applied::Refused(why);
                 }
                 Command::AddObserver
             }

@@ -339,11 +339,8 @@ impl Runner {
                 },
             ),
             Action::AddObserver => {
-                if self.sim.server_ids().len() as u64 >= crate::sim::MAX_SERVERS {
-                    return Err(fail(format!(
-                        "add-observer: an ensemble has at most {} servers",
-                        crate::sim::MAX_SERVERS
-                    )));
+                if let Some(why) = self.sim.observer_refused() {
+                    return Err(fail(format!("add-observer: {why}")));
                 }
                 self.sim.command(Command::AddObserver);
                 Ok(())

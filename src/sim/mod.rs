@@ -375,12 +375,18 @@ pub enum Pending {
         server: ServerId,
         peer: ServerId,
     },
-    /// Something from a client reaches a server: a request (`create /a`), or None for the
-    /// connection being opened or closed.
-    ToServer {
+    /// A client's connection reaches a server.
+    ClientConnects {
         server: ServerId,
-        request: Option<String>,
-        connect: bool,
+    },
+    /// A client's request (`create /a`) reaches a server.
+    ClientRequest {
+        server: ServerId,
+        request: String,
+    },
+    /// A client's connection to a server closes.
+    ClientDisconnects {
+        server: ServerId,
     },
     ToClient,
     ClientTick {
@@ -406,17 +412,13 @@ impl fmt::Display for Pending {
             Pending::ConnectionClosed { server, peer } => {
                 write!(f, "server {server} sees its connection to {peer} close")
             }
-            Pending::ToServer {
-                server,
-                request,
-                connect,
-            } => match (request, connect) {
-                (Some(request), _) => {
-                    write!(f, "client message reaches server {server}: {request}")
-                }
-                (None, true) => write!(f, "a client connects to server {server}"),
-                (None, false) => write!(f, "a client's connection to server {server} closes"),
-            },
+            Pending::ClientConnects { server } => write!(f, "a client connects to server {server}"),
+            Pending::ClientRequest { server, request } => {
+                write!(f, "client message reaches server {server}: {request}")
+            }
+            Pending::ClientDisconnects { server } => {
+                write!(f, "a client's connection to server {server} closes")
+            }
             Pending::ToClient => f.write_str("a server answers a client"),
             Pending::ClientTick { client } => write!(f, "client {client} pings or notices silence"),
             Pending::ClientReconnect { client } => write!(f, "client {client} reconnects"),
@@ -860,20 +862,22 @@ impl Simulation {
                         },
                         false,
                     ),
-                    Event::ToServer { server, input } => (
-                        "client",
-                        Pending::ToServer {
-                            server: *server,
-                            request: match &**input {
-                                crate::zkserver::Input::Request { request, .. } => {
-                                    Some(clients::describe_request(request))
+                    Event::ToServer { server, input } => {
+                        let server = *server;
+                        let what = match &**input {
+                            crate::zkserver::Input::Connect { .. } => {
+                                Pending::ClientConnects { server }
+                            }
+                            crate::zkserver::Input::Request { request, .. } => {
+                                Pending::ClientRequest {
+                                    server,
+                                    request: clients::describe_request(request),
                                 }
-                                _ => None,
-                            },
-                            connect: matches!(&**input, crate::zkserver::Input::Connect { .. }),
-                        },
-                        false,
-                    ),
+                            }
+                            _ => Pending::ClientDisconnects { server },
+                        };
+                        ("client", what, false)
+                    }
                     Event::ToClient { .. } => ("client", Pending::ToClient, false),
                     Event::ClientTick { client, .. } => (
                         "client",
@@ -1141,12 +1145,18 @@ impl Simulation {
         true
     }
 
+    /// Why an observer cannot join now, if it cannot: the ensemble is as large as allowed.
+    pub fn observer_refused(&self) -> Option<String> {
+        (self.slots.keys().count() as u64 >= MAX_SERVERS)
+            .then(|| format!("an ensemble has at most {MAX_SERVERS} servers"))
+    }
+
     /// Adds an observer with the next myid, unless the ensemble is already as large as the
     /// simulator allows (then the trace says so and nothing changes).
     fn add_observer(&mut self) {
         let membership = self.membership();
-        if membership.servers + membership.observers >= MAX_SERVERS {
-            let text = format!("no observer added: an ensemble has at most {MAX_SERVERS} servers");
+        if let Some(why) = self.observer_refused() {
+            let text = format!("no observer added: {why}");
             self.record(TraceEvent {
                 at: self.now,
                 server: 0,

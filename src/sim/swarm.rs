@@ -109,7 +109,7 @@ pub fn run_seed(seed: u64) -> (SwarmRun, Simulation) {
     while time < CHAOS_MS {
         time += FAULT_PERIOD_MS;
         sim.run_until(VirtualTime::from_millis(time));
-        if observer_joins_at == Some(time) && (ids.len() as u64) < super::MAX_SERVERS {
+        if observer_joins_at == Some(time) && sim.observer_refused().is_none() {
             sim.command(Command::AddObserver);
             ids = sim.server_ids();
         }

@@ -22,25 +22,34 @@ text{font-family:system-ui,sans-serif;text-anchor:middle}.node-id{font-size:30px
 /// Offers `contents` as a download named `file_name`.
 pub fn download(file_name: &str, mime: &str, contents: &str) -> Result<(), String> {
     let failed = |what: &str| format!("could not save {file_name}: {what}");
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(contents));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|_| failed("no blob"))?;
-    let url =
-        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| failed("no object URL"))?;
+    let url = object_url(contents, mime).ok_or_else(|| failed("no object URL"))?;
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| failed("no document"))?;
+    let saved = save_link(&document, &url, file_name);
+    let _ = web_sys::Url::revoke_object_url(&url);
+    saved
+}
+
+/// `contents` as a blob of type `mime`, behind an object URL (to revoke once used).
+fn object_url(contents: &str, mime: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(contents));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// Saves what `href` points to as `file_name`, as a clicked download link does.
+fn save_link(document: &web_sys::Document, href: &str, file_name: &str) -> Result<(), String> {
     let anchor: web_sys::HtmlAnchorElement = document
         .create_element("a")
-        .map_err(|_| failed("no anchor"))?
-        .dyn_into()
-        .map_err(|_| failed("no anchor"))?;
-    anchor.set_href(&url);
+        .ok()
+        .and_then(|e| e.dyn_into().ok())
+        .ok_or_else(|| format!("could not save {file_name}: no anchor"))?;
+    anchor.set_href(href);
     anchor.set_download(file_name);
     anchor.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
 }
 
@@ -73,13 +82,7 @@ pub fn save_cluster_png(
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| failed("no document"))?;
-    let parts = js_sys::Array::of1(&JsValue::from_str(&svg));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("image/svg+xml");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|_| failed("no blob"))?;
-    let svg_url =
-        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| failed("no object URL"))?;
+    let svg_url = object_url(&svg, "image/svg+xml").ok_or_else(|| failed("no object URL"))?;
     let image = web_sys::HtmlImageElement::new().map_err(|_| failed("no image"))?;
     let loaded = {
         let image = image.clone();
@@ -134,13 +137,5 @@ fn paint_png(
     let data_url = canvas
         .to_data_url_with_type("image/png")
         .map_err(|_| failed("no PNG encoder"))?;
-    let anchor: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .ok()
-        .and_then(|e| e.dyn_into().ok())
-        .ok_or_else(|| failed("no anchor"))?;
-    anchor.set_href(&data_url);
-    anchor.set_download(file_name);
-    anchor.click();
-    Ok(())
+    save_link(document, &data_url, file_name)
 }

@@ -2,6 +2,7 @@
 //! scripts (`scripts/bench/compare.sh` reads it).
 
 use crate::data::types::ErrorCode;
+use crate::play::export::json_string;
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -246,24 +247,6 @@ fn errors_json(errors: &BTreeMap<i32, u64>) -> String {
         .map(|(code, count)| format!("\"{code}\":{count}"))
         .collect();
     format!("{{{}}}", entries.join(","))
-}
-
-/// A JSON string literal: quotes, backslashes and control characters escaped.
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

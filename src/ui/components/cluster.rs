@@ -177,15 +177,9 @@ pub fn cluster(props: &ClusterProps) -> Html {
         let canvas = canvas.clone();
         let dispatcher = props.dispatcher.clone();
         Callback::from(move |event: MouseEvent| {
-            let Some(element) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
+            let Some((x, y)) = drawing_point(&event, &canvas) else {
                 return;
             };
-            let rect = element.get_bounding_client_rect();
-            if rect.width() <= 0.0 {
-                return;
-            }
-            let x = (f64::from(event.client_x()) - rect.left()) * WIDTH / rect.width();
-            let y = (f64::from(event.client_y()) - rect.top()) * HEIGHT / rect.height();
             let nearest = glyphs
                 .iter()
                 .map(|g| ((g.x - x).powi(2) + (g.y - y).powi(2), g))
